@@ -1,0 +1,2 @@
+//! stub
+extern crate openblas_src;

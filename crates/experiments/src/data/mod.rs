@@ -1,0 +1,1 @@
+//! MNIST loading and the paper's exact subsets.

@@ -1,0 +1,12 @@
+//! Replication harness for "Predicting pairwise relations with neural similarity encoders"
+//! (Horn & Müller, 2018).
+//!
+//! Data flow (one direction only): [`data`] (MNIST, paper subsets) -> [`similarity`] (target
+//! matrices) -> `simec` / `baselines` (models) -> metrics -> [`results`] (CSV + metadata) ->
+//! [`plot`] (figures) and [`reference`] (comparison with the paper's printed numbers).
+
+pub mod data;
+pub mod plot;
+pub mod reference;
+pub mod results;
+pub mod similarity;

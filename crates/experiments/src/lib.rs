@@ -4,6 +4,8 @@
 //! Data flow (one direction only): [`data`] (MNIST, paper subsets) -> [`similarity`] (target
 //! matrices) -> `simec` / `baselines` (models) -> metrics -> [`results`] (CSV + metadata) ->
 //! [`plot`] (figures) and [`reference`] (comparison with the paper's printed numbers).
+//! [`figures`] wires these together, one module per paper figure, configured by
+//! `experiments/<figure>.toml` ([`config`]) and the shared command line ([`cli`]).
 
 pub mod data;
 pub mod plot;

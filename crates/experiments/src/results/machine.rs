@@ -1,0 +1,164 @@
+//! Facts about the machine, the source tree and the clock, recorded in run metadata.
+//! Every probe degrades to `"unknown"` (or 0) instead of failing.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// The machine a run executed on.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct MachineInfo {
+    /// Host name (`/proc/sys/kernel/hostname`, `/etc/hostname` or `$HOSTNAME`).
+    pub hostname: String,
+    /// `std::env::consts::OS`, e.g. `linux`.
+    pub os: String,
+    /// `PRETTY_NAME` from `/etc/os-release`.
+    pub os_release: String,
+    /// Kernel release (`/proc/sys/kernel/osrelease`).
+    pub kernel: String,
+    /// `std::env::consts::ARCH`, e.g. `x86_64`.
+    pub arch: String,
+    /// Available parallelism as reported by the standard library.
+    pub cpus: usize,
+    /// `model name` from `/proc/cpuinfo`.
+    pub cpu_model: String,
+    /// `MemTotal` from `/proc/meminfo`, in bytes (0 when unknown).
+    pub total_memory_bytes: u64,
+}
+
+impl MachineInfo {
+    /// Probes the current machine.
+    pub fn probe() -> Self {
+        let unknown = || "unknown".to_string();
+        let hostname = read_trimmed("/proc/sys/kernel/hostname")
+            .or_else(|| read_trimmed("/etc/hostname"))
+            .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(unknown);
+        let os_release = fs::read_to_string("/etc/os-release")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                    .map(|v| v.trim().trim_matches('"').to_string())
+            })
+            .unwrap_or_else(unknown);
+        let cpu_model = fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .filter(|l| l.starts_with("model name"))
+                    .find_map(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
+            })
+            .unwrap_or_else(unknown);
+        let total_memory_bytes = fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|s| parse_meminfo_total(&s))
+            .unwrap_or(0);
+        Self {
+            hostname,
+            os: std::env::consts::OS.to_string(),
+            os_release,
+            kernel: read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(unknown),
+            arch: std::env::consts::ARCH.to_string(),
+            cpus: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            cpu_model,
+            total_memory_bytes,
+        }
+    }
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    let s = fs::read_to_string(path).ok()?;
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+/// `MemTotal:  16318412 kB` -> bytes.
+fn parse_meminfo_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kb.checked_mul(1024)
+}
+
+/// The commit checked out in `repo`: `git rev-parse HEAD`, with `-dirty` appended when
+/// `git status --porcelain` reports changes; `"unknown"` when git or the repository is missing.
+pub fn git_commit(repo: &Path) -> String {
+    let run = |args: &[&str]| -> Option<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(repo)
+            .args(args)
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    match run(&["rev-parse", "HEAD"]) {
+        Some(head) if !head.is_empty() => match run(&["status", "--porcelain"]) {
+            Some(status) if !status.is_empty() => format!("{head}-dirty"),
+            _ => head,
+        },
+        _ => "unknown".to_string(),
+    }
+}
+
+/// Formats a time as RFC 3339 UTC with second resolution, e.g. `2018-03-01T12:00:00Z`.
+/// Times before 1970 are clamped to the epoch.
+pub fn format_rfc3339_utc(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 -> (year, month, day) in the proleptic Gregorian calendar
+/// (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn rfc3339_known_instants() {
+        let at = |s| format_rfc3339_utc(UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_709_251_199), "2024-02-29T23:59:59Z");
+        assert_eq!(at(4_102_444_800), "2100-01-01T00:00:00Z");
+    }
+
+    #[test]
+    fn meminfo_total_parses_kib() {
+        let s = "MemTotal:       16318412 kB\nMemFree: 1 kB\n";
+        assert_eq!(parse_meminfo_total(s), Some(16_318_412 * 1024));
+        assert_eq!(parse_meminfo_total("garbage"), None);
+    }
+}

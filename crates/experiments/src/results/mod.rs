@@ -1,0 +1,36 @@
+//! Result rows, atomic CSV files with resume, run locks and run metadata.
+//!
+//! A figure run writes `results/<name>.csv` (schema `figure,series,x_name,x,mse` followed by
+//! the extras `seed,backend,wall_s`), `results/<name>.meta.toml` (one `[[runs]]` table per run)
+//! and holds `results/<name>.lock` while it runs. Every file is replaced atomically
+//! (temp file, fsync, rename, fsync of the directory), so a kill at any moment leaves either the
+//! old or the new version, never a torn one.
+
+mod atomic;
+mod csv_file;
+mod error;
+mod lock;
+mod machine;
+mod metadata;
+
+use std::path::PathBuf;
+
+pub use atomic::{atomic_write, ensure_writable_dir, fsync_dir};
+pub use csv_file::{same_x, ResultRow, ResultsFile, SCHEMA_COLUMNS};
+pub use error::ResultsError;
+pub use lock::RunLock;
+pub use machine::{format_rfc3339_utc, git_commit, MachineInfo};
+pub use metadata::{MetadataFile, RunMetadata};
+
+/// The repository root, resolved at compile time from this crate's manifest directory
+/// (`crates/experiments/../..`).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("..")
+}
+
+/// The default results directory, `<repo>/results`.
+pub fn default_results_dir() -> PathBuf {
+    repo_root().join("results")
+}

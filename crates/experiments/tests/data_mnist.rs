@@ -1,0 +1,294 @@
+//! MNIST directory resolution, SHA-256 verification, paper row order; real-data checks against
+//! the shared copy at `<repo>/../shared/data/mnist`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use experiments::data::idx::sha256_hex;
+use experiments::data::mnist::{
+    load_mnist_from_dir, load_mnist_from_dir_with, resolve_data_dir_with, stable_label_order,
+    MnistFile, MNIST_FILES, N_MNIST, PIXELS,
+};
+use experiments::data::{load_mnist, DataError};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let k = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let dir =
+        std::env::temp_dir().join(format!("simec-data-mnist-{}-{tag}-{k}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn shared_mnist() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
+}
+
+fn images_bytes(pixels_per_image: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for v in [2051u32, pixels_per_image.len() as u32, 28, 28] {
+        b.extend_from_slice(&v.to_be_bytes());
+    }
+    for &p in pixels_per_image {
+        b.extend(std::iter::repeat_n(p, PIXELS));
+    }
+    b
+}
+
+fn labels_bytes(labels: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(&2049u32.to_be_bytes());
+    b.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    b.extend_from_slice(labels);
+    b
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+/// Writes a tiny fake MNIST (28 x 28 images, image `i` filled with a marker value) and returns
+/// the file table with its own hashes.
+fn write_fake(dir: &Path, gz: bool, train: &[u8], test: &[u8]) -> [MnistFile; 4] {
+    let marks = |n: usize, base: u8| (0..n).map(|i| base + i as u8).collect::<Vec<u8>>();
+    let contents = [
+        images_bytes(&marks(train.len(), 0)),
+        labels_bytes(train),
+        images_bytes(&marks(test.len(), 100)),
+        labels_bytes(test),
+    ];
+    let mut files = MNIST_FILES;
+    for (f, c) in files.iter_mut().zip(&contents) {
+        let (name, bytes) = if gz {
+            (format!("{}.gz", f.name), gzip(c))
+        } else {
+            (f.name.to_owned(), c.clone())
+        };
+        std::fs::write(dir.join(name), bytes).unwrap();
+        f.sha256 = Box::leak(sha256_hex(c).into_boxed_str());
+    }
+    files
+}
+
+#[test]
+fn resolution_error_lists_every_searched_path_and_how_to_get_mnist() {
+    let base = temp_dir("resolve-none");
+    let roots = [base.join("repo_a"), base.join("repo_b")];
+    let err = resolve_data_dir_with(None, None, &roots).unwrap_err();
+    let DataError::DataDirNotFound { searched } = &err else {
+        panic!("expected DataDirNotFound, got {err:?}");
+    };
+    let paths: Vec<PathBuf> = searched.iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            base.join("repo_a/data/mnist"),
+            base.join("repo_b/data/mnist"),
+            base.join("shared/data/mnist"),
+        ],
+        "both roots share the same ../shared/data/mnist, listed once"
+    );
+    assert!(searched.iter().all(|s| s.missing.len() == 4));
+    let msg = err.to_string();
+    for p in &paths {
+        assert!(msg.contains(&p.display().to_string()), "{msg}");
+    }
+    assert!(
+        msg.contains("just data") && msg.contains("SIMEC_DATA_DIR"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn explicit_and_env_dirs_are_searched_alone() {
+    let base = temp_dir("resolve-explicit");
+    let good = base.join("repo/data/mnist");
+    std::fs::create_dir_all(&good).unwrap();
+    write_fake(&good, true, &[1], &[2]);
+    let roots = [base.join("repo")];
+    assert_eq!(resolve_data_dir_with(None, None, &roots).unwrap(), good);
+
+    let empty = base.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    // An explicit --data-dir without the files is an error even though the default would work.
+    let err = resolve_data_dir_with(Some(&empty), None, &roots).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&empty.display().to_string()) && msg.contains("--data-dir"),
+        "{msg}"
+    );
+    assert!(!msg.contains(&good.display().to_string()), "{msg}");
+    // Same for SIMEC_DATA_DIR.
+    let err = resolve_data_dir_with(None, Some(&empty), &roots).unwrap_err();
+    assert!(err.to_string().contains("SIMEC_DATA_DIR"), "{err}");
+    // Explicit beats env.
+    assert_eq!(
+        resolve_data_dir_with(Some(&good), Some(&empty), &roots).unwrap(),
+        good
+    );
+    assert_eq!(resolve_data_dir_with(None, Some(&good), &[]).unwrap(), good);
+}
+
+#[test]
+fn partial_directory_reports_missing_files() {
+    let dir = temp_dir("partial");
+    write_fake(&dir, false, &[1], &[2]);
+    std::fs::remove_file(dir.join("t10k-labels-idx1-ubyte")).unwrap();
+    let err = resolve_data_dir_with(Some(&dir), None, &[]).unwrap_err();
+    let DataError::DataDirNotFound { searched } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(searched[0].missing, vec!["t10k-labels-idx1-ubyte"]);
+}
+
+#[test]
+fn sha_mismatch_names_the_file_and_both_hashes() {
+    let dir = temp_dir("sha");
+    let own = write_fake(&dir, true, &[3, 1], &[0]);
+    let err = load_mnist_from_dir(&dir).unwrap_err();
+    match &err {
+        DataError::HashMismatch {
+            path,
+            expected,
+            actual,
+        } => {
+            assert_eq!(path, &dir.join("train-images-idx3-ubyte.gz"));
+            assert_eq!(expected, MNIST_FILES[0].sha256);
+            assert_eq!(actual, own[0].sha256);
+        }
+        other => panic!("expected HashMismatch, got {other:?}"),
+    }
+    let msg = err.to_string();
+    assert!(msg.contains("train-images-idx3-ubyte.gz"), "{msg}");
+    assert!(
+        msg.contains(MNIST_FILES[0].sha256) && msg.contains(own[0].sha256),
+        "{msg}"
+    );
+}
+
+#[test]
+fn fake_mnist_is_loaded_in_paper_order_plain_and_gz() {
+    let train = [3u8, 1, 3, 0, 1];
+    let test = [9u8, 2, 2];
+    let plain = temp_dir("fake-plain");
+    let gz = temp_dir("fake-gz");
+    let files = write_fake(&plain, false, &train, &test);
+    let files_gz = write_fake(&gz, true, &train, &test);
+    assert_eq!(files, files_gz, "hashes are over the uncompressed content");
+    let a = load_mnist_from_dir_with(&plain, &files).unwrap();
+    let b = load_mnist_from_dir_with(&gz, &files_gz).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.n, 8);
+    assert_eq!(a.labels, vec![0, 1, 1, 3, 3, 2, 2, 9]);
+    // Each image moved with its label; stable within equal labels (markers 1 before 4 etc.).
+    let marks: Vec<u8> = (0..a.n).map(|i| a.image(i).unwrap()[0]).collect();
+    assert_eq!(marks, vec![3, 1, 4, 0, 2, 101, 102, 100]);
+    assert!(a.image(8).is_none());
+    a.validate().unwrap();
+}
+
+#[test]
+fn count_mismatch_and_image_shape_are_errors() {
+    let dir = temp_dir("count");
+    let mut files = write_fake(&dir, false, &[1, 2], &[3]);
+    let short = labels_bytes(&[1]);
+    std::fs::write(dir.join("train-labels-idx1-ubyte"), &short).unwrap();
+    files[1].sha256 = Box::leak(sha256_hex(&short).into_boxed_str());
+    match load_mnist_from_dir_with(&dir, &files).unwrap_err() {
+        DataError::CountMismatch {
+            n_images, n_labels, ..
+        } => assert_eq!((n_images, n_labels), (2, 1)),
+        other => panic!("expected CountMismatch, got {other:?}"),
+    }
+
+    let dir = temp_dir("shape");
+    let mut files = write_fake(&dir, false, &[1], &[3]);
+    let mut img = Vec::new();
+    for v in [2051u32, 1, 2, 2] {
+        img.extend_from_slice(&v.to_be_bytes());
+    }
+    img.extend_from_slice(&[0; 4]);
+    std::fs::write(dir.join("t10k-images-idx3-ubyte"), &img).unwrap();
+    files[2].sha256 = Box::leak(sha256_hex(&img).into_boxed_str());
+    assert!(matches!(
+        load_mnist_from_dir_with(&dir, &files),
+        Err(DataError::ImageShape {
+            rows: 2,
+            cols: 2,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn stable_label_order_is_stable() {
+    assert_eq!(stable_label_order(&[2, 0, 2, 1, 0]), vec![1, 4, 3, 0, 2]);
+}
+
+/// Real MNIST. Per-block label counts are the standard ones (NumPy `np.bincount` on the IDX
+/// label files); pixel sums were printed by NumPy 2.4.6 on the same paper order
+/// (`X[i].sum()` of pixels/255 for rows 0, 60000, 69999).
+#[test]
+fn real_mnist_loads_fast_in_paper_order() {
+    let t = Instant::now();
+    let m = load_mnist(Some(&shared_mnist())).unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    eprintln!("load_mnist (4 gz files, SHA-256 verified, paper order): {secs:.3} s");
+    assert_eq!(m.n, N_MNIST);
+    m.validate().unwrap();
+    assert_eq!(m.labels[..5], [0, 0, 0, 0, 0]);
+    assert_eq!(m.labels[59_995..60_005], [9, 9, 9, 9, 9, 0, 0, 0, 0, 0]);
+    assert_eq!(m.labels[N_MNIST - 1], 9);
+    let hist = |ls: &[u8]| {
+        let mut h = [0usize; 10];
+        for &l in ls {
+            h[l as usize] += 1;
+        }
+        h
+    };
+    assert_eq!(
+        hist(&m.labels[..60_000]),
+        [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    );
+    assert_eq!(
+        hist(&m.labels[60_000..]),
+        [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+    );
+    assert!(m.labels[..60_000].windows(2).all(|w| w[0] <= w[1]));
+    assert!(m.labels[60_000..].windows(2).all(|w| w[0] <= w[1]));
+    let sum = |i: usize| {
+        m.image(i)
+            .unwrap()
+            .iter()
+            .map(|&p| f64::from(p) / 255.0)
+            .sum::<f64>()
+    };
+    for (i, expected) in [
+        (0, 121.94117647058823),
+        (60_000, 145.1529411764706),
+        (69_999, 117.01176470588236),
+    ] {
+        assert!(
+            (sum(i) - expected).abs() < 1e-9,
+            "row {i}: {} vs {expected}",
+            sum(i)
+        );
+    }
+    // Generous bound (the target is < 1 s in release); only catches pathological slowness.
+    assert!(secs < 20.0, "loading took {secs} s");
+}
+
+#[test]
+fn real_mnist_default_resolution_finds_shared_copy() {
+    // With no --data-dir: SIMEC_DATA_DIR if set, else data/mnist or ../shared/data/mnist.
+    let m = load_mnist(None).unwrap();
+    assert_eq!(m.n, N_MNIST);
+}

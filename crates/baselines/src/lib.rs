@@ -1,2 +1,50 @@
-//! stub
+//! Exact spectral references for SimEc (Horn & Müller 2018, "Predicting pairwise relations with
+//! neural similarity encoders"), in `f64` with LAPACK/BLAS (system OpenBLAS).
+//!
+//! - [`center_kernel`]: the paper's `center_K` (double centering, symmetrized).
+//! - [`symmetric_eigen_full`] (`dsyevd`), [`symmetric_eigen_top_k`] / [`symmetric_eigen_bottom_k`]
+//!   (`dsyevr`, `RANGE='I'`), [`Eigen::embedding`] (`Y = V sqrt(|D|)`): the eigendecomposition
+//!   baseline.
+//! - [`mse_gram`], [`mse_cross`], [`mse`]: the paper's error measures, blocked so that no `m x m`
+//!   product is formed.
+//! - [`ridge`]: scikit-learn-exact ridge regression with K-fold CV (the "ED + ridge" baseline,
+//!   Figure 3).
+//! - [`KernelPca`]: scikit-learn-exact kernel PCA on a precomputed kernel (Figure 4).
+//! - [`mean_filled_embedding`]: the missing-targets baseline (Figure 4, right).
+//! - [`split_by_sign`], [`mse_absolute_largest`]: indefinite similarities (Figures 5-7).
+//!
+//! Matrices are nalgebra `DMatrix<f64>` (column-major); all bad input is reported as a
+//! [`BaselineError`], never a panic. BLAS/LAPACK calls use OpenBLAS's own threads; the blocked MSE
+//! loops use rayon.
+
 extern crate openblas_src;
+
+mod blas;
+mod center;
+mod checks;
+mod eigen;
+mod error;
+mod indefinite;
+mod kpca;
+mod missing;
+mod mse;
+pub mod ridge;
+
+pub use center::{center_kernel, center_kernel_owned};
+pub use checks::SYMMETRY_RTOL;
+pub use eigen::{
+    symmetric_eigen_bottom_k, symmetric_eigen_bottom_k_owned, symmetric_eigen_full,
+    symmetric_eigen_full_owned, symmetric_eigen_top_k, symmetric_eigen_top_k_owned, Eigen,
+};
+pub use error::BaselineError;
+pub use indefinite::{mse_absolute_largest, split_by_sign};
+pub use kpca::KernelPca;
+pub use missing::{
+    mean_filled_embedding, mean_filled_embedding_present_mean, mean_filled_embedding_with,
+    present_mean, Symmetrize,
+};
+pub use mse::{mse, mse_cross, mse_gram};
+pub use ridge::{
+    RidgeCvFit, RidgeCvParams, RidgeCvSolver, RidgeCvValidParams, RidgeModel, RidgeParams,
+    RidgeValidParams, PAPER_ALPHA_GRID,
+};

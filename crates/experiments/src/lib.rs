@@ -10,5 +10,6 @@
 pub mod data;
 pub mod plot;
 pub mod reference;
+pub mod report;
 pub mod results;
 pub mod similarity;

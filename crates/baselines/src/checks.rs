@@ -1,0 +1,170 @@
+//! Input validation shared by the public functions (crate-private).
+
+use nalgebra::DMatrix;
+
+use crate::BaselineError;
+
+/// Relative tolerance of the symmetry check: `max |a_ij - a_ji| <= SYMMETRY_RTOL * max |a_ij|`.
+///
+/// Loose enough for kernels assembled with floating-point products (which are symmetric only up to
+/// rounding, ~1e-16 relative), tight enough to catch a transposed or wrongly filled matrix.
+pub const SYMMETRY_RTOL: f64 = 1e-10;
+
+/// Tile edge of the cache-blocked transpose comparisons.
+const TILE: usize = 64;
+
+pub(crate) fn check_nonempty(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
+    if a.nrows() == 0 || a.ncols() == 0 {
+        return Err(BaselineError::Empty {
+            what,
+            rows: a.nrows(),
+            cols: a.ncols(),
+        });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_square(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
+    check_nonempty(what, a)?;
+    if a.nrows() != a.ncols() {
+        return Err(BaselineError::NotSquare {
+            what,
+            rows: a.nrows(),
+            cols: a.ncols(),
+        });
+    }
+    Ok(())
+}
+
+/// Error for the first non-finite entry (column-major order), if any.
+pub(crate) fn check_finite(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
+    match a.as_slice().iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(idx) => Err(non_finite_at(what, a, idx)),
+    }
+}
+
+/// Like [`check_finite`] but NaN is allowed (it marks a missing entry); infinities are not.
+pub(crate) fn check_no_inf(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
+    match a.as_slice().iter().position(|v| v.is_infinite()) {
+        None => Ok(()),
+        Some(idx) => Err(non_finite_at(what, a, idx)),
+    }
+}
+
+fn non_finite_at(what: &'static str, a: &DMatrix<f64>, idx: usize) -> BaselineError {
+    let rows = a.nrows().max(1);
+    BaselineError::NonFinite {
+        what,
+        row: idx % rows,
+        col: idx / rows,
+        value: a.as_slice()[idx],
+    }
+}
+
+pub(crate) fn check_scalar(what: &'static str, value: f64) -> Result<(), BaselineError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(BaselineError::NonFiniteScalar { what, value })
+    }
+}
+
+/// `k` must be in `1..=n`.
+pub(crate) fn check_k(what: &'static str, k: usize, n: usize) -> Result<(), BaselineError> {
+    if k == 0 || k > n {
+        return Err(BaselineError::InvalidK { what, k, n });
+    }
+    Ok(())
+}
+
+pub(crate) fn check_shape(
+    what: &'static str,
+    a: &DMatrix<f64>,
+    expected_rows: usize,
+    expected_cols: usize,
+) -> Result<(), BaselineError> {
+    if a.nrows() != expected_rows || a.ncols() != expected_cols {
+        return Err(BaselineError::ShapeMismatch {
+            what,
+            expected_rows,
+            expected_cols,
+            rows: a.nrows(),
+            cols: a.ncols(),
+        });
+    }
+    Ok(())
+}
+
+/// Square, non-empty, finite and symmetric within [`SYMMETRY_RTOL`] (relative to `max |a_ij|`).
+/// One contiguous pass plus one cache-blocked pass over the lower triangle.
+pub(crate) fn check_symmetric(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
+    check_square(what, a)?;
+    check_finite(what, a)?;
+    let scale = a.as_slice().iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let n = a.nrows();
+    let limit = SYMMETRY_RTOL * scale;
+    let mut worst = (0.0_f64, 0_usize, 0_usize);
+    for jb in (0..n).step_by(TILE) {
+        let j_end = (jb + TILE).min(n);
+        for ib in (jb..n).step_by(TILE) {
+            let i_end = (ib + TILE).min(n);
+            for j in jb..j_end {
+                for i in ib.max(j + 1)..i_end {
+                    let diff = (a[(i, j)] - a[(j, i)]).abs();
+                    if diff > worst.0 {
+                        worst = (diff, i, j);
+                    }
+                }
+            }
+        }
+    }
+    if worst.0 > limit {
+        return Err(BaselineError::Asymmetric {
+            what,
+            row: worst.1,
+            col: worst.2,
+            abs_diff: worst.0,
+            scale,
+            tol: SYMMETRY_RTOL,
+        });
+    }
+    Ok(())
+}
+
+/// In place `A <- (A + A^T) / 2` for a square matrix, cache-blocked.
+pub(crate) fn symmetrize_in_place(a: &mut DMatrix<f64>) {
+    let n = a.nrows();
+    debug_assert_eq!(n, a.ncols());
+    for jb in (0..n).step_by(TILE) {
+        let j_end = (jb + TILE).min(n);
+        for ib in (jb..n).step_by(TILE) {
+            let i_end = (ib + TILE).min(n);
+            for j in jb..j_end {
+                for i in ib.max(j + 1)..i_end {
+                    let v = 0.5 * (a[(i, j)] + a[(j, i)]);
+                    a[(i, j)] = v;
+                    a[(j, i)] = v;
+                }
+            }
+        }
+    }
+}
+
+/// In place: copy the lower triangle onto the upper one (after a LAPACK/BLAS routine that only
+/// wrote the lower triangle).
+pub(crate) fn mirror_lower(a: &mut DMatrix<f64>) {
+    let n = a.nrows();
+    debug_assert_eq!(n, a.ncols());
+    for jb in (0..n).step_by(TILE) {
+        let j_end = (jb + TILE).min(n);
+        for ib in (jb..n).step_by(TILE) {
+            let i_end = (ib + TILE).min(n);
+            for j in jb..j_end {
+                for i in ib.max(j + 1)..i_end {
+                    a[(j, i)] = a[(i, j)];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! Symmetric eigendecompositions with raw LAPACK (`dsyevd`, `dsyevr`) and the eigen-embedding.
+//!
+//! Paper, "Common" setup: eigenpairs sorted by eigenvalue descending, embedding `Y = V sqrt(|D|)`,
+//! first `d` columns (the eigendecomposition baseline of Figures 3, 4, 6 and 7).
+//!
+//! Eigenvector signs are whatever LAPACK returns (deterministic for a given input and library, but
+//! `dsyevd` and `dsyevr` may disagree); products such as `Y Y^T` do not depend on them.
+
+use nalgebra::{DMatrix, DVector};
+
+use crate::blas::to_i32;
+use crate::checks::{check_k, check_symmetric};
+use crate::BaselineError;
+
+/// Eigenpairs of a symmetric matrix.
+///
+/// `values` has length `k`; `vectors` is `n x k`, column `j` the unit eigenvector of `values[j]`.
+/// The order depends on the producer: descending for [`symmetric_eigen_full`] and
+/// [`symmetric_eigen_top_k`], ascending (most negative first) for [`symmetric_eigen_bottom_k`],
+/// by decreasing `|lambda|` for [`Eigen::select_abs_largest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Eigen {
+    /// Eigenvalues, length `k`.
+    pub values: DVector<f64>,
+    /// Eigenvectors as columns, `n x k`.
+    pub vectors: DMatrix<f64>,
+}
+
+impl Eigen {
+    /// Number of eigenpairs held (`min(values.len(), vectors.ncols())`, equal for every `Eigen`
+    /// this crate produces).
+    pub fn len(&self) -> usize {
+        self.values.len().min(self.vectors.ncols())
+    }
+
+    /// Whether no eigenpair is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The eigen-embedding `Y = V sqrt(|D|)` of the first `d` pairs (in this `Eigen`'s order):
+    /// an `n x d` matrix with `Y Y^T = sum_{j<d} |lambda_j| v_j v_j^T` (paper, "Common").
+    ///
+    /// # Errors
+    /// [`BaselineError::InvalidK`] if `d == 0` or `d` exceeds the number of pairs held.
+    pub fn embedding(&self, d: usize) -> Result<DMatrix<f64>, BaselineError> {
+        check_k("d", d, self.len())?;
+        let n = self.vectors.nrows();
+        let mut y = self.vectors.columns(0, d).into_owned();
+        for j in 0..d {
+            let s = self.values[j].abs().sqrt();
+            y.column_mut(j).scale_mut(s);
+        }
+        debug_assert_eq!(y.shape(), (n, d));
+        Ok(y)
+    }
+
+    /// The `k` pairs with the largest `|lambda|`, sorted by `|lambda|` descending (ties keep this
+    /// `Eigen`'s order). Used for the "absolute_largest_ev" series of Figure 6.
+    ///
+    /// # Errors
+    /// [`BaselineError::InvalidK`] if `k == 0` or `k` exceeds the number of pairs held.
+    pub fn select_abs_largest(&self, k: usize) -> Result<Eigen, BaselineError> {
+        check_k("k", k, self.len())?;
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        order.sort_by(|&a, &b| self.values[b].abs().total_cmp(&self.values[a].abs()));
+        order.truncate(k);
+        Ok(self.select(&order))
+    }
+
+    /// The pairs at `indices`, in that order (indices must be `< len()`).
+    pub(crate) fn select(&self, indices: &[usize]) -> Eigen {
+        let n = self.vectors.nrows();
+        let values = DVector::from_iterator(indices.len(), indices.iter().map(|&i| self.values[i]));
+        let mut vectors = DMatrix::<f64>::zeros(n, indices.len());
+        for (dst, &src) in indices.iter().enumerate() {
+            vectors.column_mut(dst).copy_from(&self.vectors.column(src));
+        }
+        Eigen { values, vectors }
+    }
+}
+
+/// Full eigendecomposition of a symmetric `n x n` matrix with LAPACK `dsyevd` (divide and conquer),
+/// sorted by eigenvalue descending. Copies `a` once (LAPACK overwrites its input); use
+/// [`symmetric_eigen_full_owned`] to avoid the copy.
+///
+/// # Errors
+/// [`BaselineError::Empty`], [`BaselineError::NotSquare`], [`BaselineError::NonFinite`],
+/// [`BaselineError::Asymmetric`] (relative tolerance [`crate::SYMMETRY_RTOL`]),
+/// [`BaselineError::TooLarge`], [`BaselineError::Lapack`] (no convergence).
+pub fn symmetric_eigen_full(a: &DMatrix<f64>) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", a)?;
+    eigen_full_unchecked(a.clone())
+}
+
+/// [`symmetric_eigen_full`] consuming `a` (its buffer becomes the eigenvector matrix; no `n x n`
+/// copy). Same errors.
+pub fn symmetric_eigen_full_owned(a: DMatrix<f64>) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", &a)?;
+    eigen_full_unchecked(a)
+}
+
+/// `dsyevd` on a validated square symmetric matrix; result sorted descending.
+pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, BaselineError> {
+    let n = a.nrows();
+    let n_i = to_i32("n", n)?;
+    let mut w = vec![0.0_f64; n];
+    let mut info = 0_i32;
+    // Workspace query.
+    let mut work_q = [0.0_f64; 1];
+    let mut iwork_q = [0_i32; 1];
+    // SAFETY: lwork = liwork = -1 is a workspace query; buffers sized per the LAPACK contract.
+    unsafe {
+        lapack::dsyevd(
+            b'V',
+            b'L',
+            n_i,
+            a.as_mut_slice(),
+            n_i,
+            &mut w,
+            &mut work_q,
+            -1,
+            &mut iwork_q,
+            -1,
+            &mut info,
+        );
+    }
+    if info != 0 {
+        return Err(BaselineError::Lapack {
+            routine: "dsyevd (workspace query)",
+            info,
+        });
+    }
+    let lwork = workspace_len("dsyevd lwork", work_q[0])?;
+    let liwork = iwork_q[0].max(1);
+    let mut work = vec![0.0_f64; lwork];
+    let mut iwork = vec![0_i32; liwork as usize];
+    // SAFETY: a is n x n column-major with lda = n; w has n entries; workspaces as queried.
+    unsafe {
+        lapack::dsyevd(
+            b'V',
+            b'L',
+            n_i,
+            a.as_mut_slice(),
+            n_i,
+            &mut w,
+            &mut work,
+            to_i32("dsyevd lwork", lwork)?,
+            &mut iwork,
+            liwork,
+            &mut info,
+        );
+    }
+    drop(work);
+    if info != 0 {
+        return Err(BaselineError::Lapack {
+            routine: "dsyevd",
+            info,
+        });
+    }
+    // Ascending -> descending, in place.
+    w.reverse();
+    for j in 0..n / 2 {
+        a.swap_columns(j, n - 1 - j);
+    }
+    Ok(Eigen {
+        values: DVector::from_vec(w),
+        vectors: a,
+    })
+}
+
+/// The `k` largest eigenpairs of a symmetric `n x n` matrix with LAPACK `dsyevr`, `RANGE = 'I'`
+/// (indices `n-k+1..=n`, `ABSTOL = 0` like SciPy's `eigh(subset_by_index=...)`), sorted by
+/// eigenvalue descending: `values` has length `k`, `vectors` is `n x k`. Copies `a` once.
+///
+/// # Errors
+/// As [`symmetric_eigen_full`], plus [`BaselineError::InvalidK`] if `k == 0` or `k > n`.
+pub fn symmetric_eigen_top_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", a)?;
+    check_k("k", k, a.nrows())?;
+    eigen_range_unchecked(a.clone(), k, true)
+}
+
+/// [`symmetric_eigen_top_k`] consuming `a` (LAPACK works in its buffer; no `n x n` copy).
+pub fn symmetric_eigen_top_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", &a)?;
+    check_k("k", k, a.nrows())?;
+    eigen_range_unchecked(a, k, true)
+}
+
+/// The `k` smallest (most negative) eigenpairs of a symmetric `n x n` matrix with `dsyevr`
+/// (indices `1..=k`), sorted ascending: `values[0]` is the most negative. Copies `a` once.
+///
+/// # Errors
+/// As [`symmetric_eigen_top_k`].
+pub fn symmetric_eigen_bottom_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", a)?;
+    check_k("k", k, a.nrows())?;
+    eigen_range_unchecked(a.clone(), k, false)
+}
+
+/// [`symmetric_eigen_bottom_k`] consuming `a` (no `n x n` copy).
+pub fn symmetric_eigen_bottom_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", &a)?;
+    check_k("k", k, a.nrows())?;
+    eigen_range_unchecked(a, k, false)
+}
+
+/// `dsyevr` with `RANGE = 'I'` on a validated matrix; `top` selects the largest `k` (returned
+/// descending) or the smallest `k` (returned ascending). `1 <= k <= n` is the caller's duty.
+pub(crate) fn eigen_range_unchecked(
+    mut a: DMatrix<f64>,
+    k: usize,
+    top: bool,
+) -> Result<Eigen, BaselineError> {
+    let n = a.nrows();
+    let n_i = to_i32("n", n)?;
+    let k_i = to_i32("k", k)?;
+    let (il, iu) = if top { (n_i - k_i + 1, n_i) } else { (1, k_i) };
+    let mut m_found = 0_i32;
+    let mut w = vec![0.0_f64; n];
+    let mut z = DMatrix::<f64>::zeros(n, k);
+    let mut isuppz = vec![0_i32; 2 * k.max(1)];
+    let mut info = 0_i32;
+    let mut work_q = [0.0_f64; 1];
+    let mut iwork_q = [0_i32; 1];
+    // SAFETY: workspace query (lwork = liwork = -1); z is n x k with ldz = n, as RANGE = 'I' needs.
+    unsafe {
+        lapack::dsyevr(
+            b'V',
+            b'I',
+            b'L',
+            n_i,
+            a.as_mut_slice(),
+            n_i,
+            0.0,
+            0.0,
+            il,
+            iu,
+            0.0,
+            &mut m_found,
+            &mut w,
+            z.as_mut_slice(),
+            n_i,
+            &mut isuppz,
+            &mut work_q,
+            -1,
+            &mut iwork_q,
+            -1,
+            &mut info,
+        );
+    }
+    if info != 0 {
+        return Err(BaselineError::Lapack {
+            routine: "dsyevr (workspace query)",
+            info,
+        });
+    }
+    let lwork = workspace_len("dsyevr lwork", work_q[0])?;
+    let liwork = iwork_q[0].max(1);
+    let mut work = vec![0.0_f64; lwork];
+    let mut iwork = vec![0_i32; liwork as usize];
+    // SAFETY: as above with the queried workspaces.
+    unsafe {
+        lapack::dsyevr(
+            b'V',
+            b'I',
+            b'L',
+            n_i,
+            a.as_mut_slice(),
+            n_i,
+            0.0,
+            0.0,
+            il,
+            iu,
+            0.0,
+            &mut m_found,
+            &mut w,
+            z.as_mut_slice(),
+            n_i,
+            &mut isuppz,
+            &mut work,
+            to_i32("dsyevr lwork", lwork)?,
+            &mut iwork,
+            liwork,
+            &mut info,
+        );
+    }
+    if info != 0 {
+        return Err(BaselineError::Lapack {
+            routine: "dsyevr",
+            info,
+        });
+    }
+    if m_found != k_i {
+        // LAPACK promises M = IU - IL + 1 for RANGE = 'I'; anything else is a library failure.
+        return Err(BaselineError::Lapack {
+            routine: "dsyevr (eigenvalue count)",
+            info: m_found,
+        });
+    }
+    w.truncate(k);
+    if top {
+        w.reverse();
+        for j in 0..k / 2 {
+            z.swap_columns(j, k - 1 - j);
+        }
+    }
+    Ok(Eigen {
+        values: DVector::from_vec(w),
+        vectors: z,
+    })
+}
+
+/// LAPACK reports optimal workspace sizes as `f64`; convert and bound-check.
+fn workspace_len(what: &'static str, reported: f64) -> Result<usize, BaselineError> {
+    let len = reported.max(1.0).ceil();
+    if len > i32::MAX as f64 {
+        return Err(BaselineError::TooLarge {
+            what,
+            value: len as usize,
+        });
+    }
+    Ok(len as usize)
+}

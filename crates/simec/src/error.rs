@@ -1,0 +1,157 @@
+//! Typed errors for every kind of bad input; the crate never panics on user data.
+
+use thiserror::Error;
+
+/// Everything that can go wrong when building, fitting or applying a SimEc.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SimecError {
+    /// `Matrix::new` got a data vector of the wrong length.
+    #[error("matrix data has {len} values, expected rows * cols = {rows} * {cols}")]
+    DataLength {
+        /// Requested rows.
+        rows: usize,
+        /// Requested columns.
+        cols: usize,
+        /// Length of the data vector.
+        len: usize,
+    },
+    /// A hyperparameter is out of range.
+    #[error("invalid hyperparameter {name} = {value}: {reason}")]
+    InvalidParam {
+        /// Name of the hyperparameter.
+        name: &'static str,
+        /// Its value, formatted.
+        value: String,
+        /// What is required of it.
+        reason: &'static str,
+    },
+    /// An input matrix has no rows or no columns.
+    #[error("{what} is empty ({rows} x {cols})")]
+    Empty {
+        /// Which input.
+        what: &'static str,
+        /// Its rows.
+        rows: usize,
+        /// Its columns.
+        cols: usize,
+    },
+    /// X and the targets have different numbers of rows.
+    #[error("X has {x_rows} rows but the targets have {target_rows}")]
+    RowMismatch {
+        /// Rows of X.
+        x_rows: usize,
+        /// Rows of the targets.
+        target_rows: usize,
+    },
+    /// The target columns do not split into `n_slices` equal blocks.
+    #[error("targets have {cols} columns, which is not a multiple of n_slices = {n_slices}")]
+    SliceMismatch {
+        /// Columns of the targets.
+        cols: usize,
+        /// Configured number of slices.
+        n_slices: usize,
+    },
+    /// The embedding is wider than the number of targets per slice.
+    #[error("embedding_dim = {embedding_dim} exceeds n_targets = {n_targets}")]
+    EmbeddingTooLarge {
+        /// Configured embedding dimension.
+        embedding_dim: usize,
+        /// Targets per slice.
+        n_targets: usize,
+    },
+    /// An infinite value, or a NaN where NaN never means "missing" (features).
+    #[error("non-finite value {value} in {what} at row {row}, column {col}")]
+    NonFinite {
+        /// Which input ("X", "targets", "S_ll slice 0", ...).
+        what: String,
+        /// Row of the first offending entry.
+        row: usize,
+        /// Column of the first offending entry.
+        col: usize,
+        /// The value.
+        value: f32,
+    },
+    /// A NaN (missing) entry in the targets or S_ll while `allow_missing` is off.
+    #[error(
+        "missing (NaN) value in {what} at row {row}, column {col}; \
+         enable SimecParams::allow_missing(true) to mask missing entries"
+    )]
+    MissingNotAllowed {
+        /// Which input.
+        what: String,
+        /// Row of the first NaN.
+        row: usize,
+        /// Column of the first NaN.
+        col: usize,
+    },
+    /// Every entry of the targets (or of an S_ll slice) is missing.
+    #[error("all entries of {what} are missing (NaN)")]
+    AllMissing {
+        /// Which input.
+        what: String,
+    },
+    /// `s_ll_reg > 0` but no S_ll was passed to `fit`.
+    #[error("s_ll_reg = {s_ll_reg} > 0 but no S_ll target was given")]
+    SllMissing {
+        /// The configured strength.
+        s_ll_reg: f64,
+    },
+    /// S_ll has a different number of slices than the targets.
+    #[error("S_ll has {got} slices, expected n_slices = {expected}")]
+    SllSliceCount {
+        /// Slices given.
+        got: usize,
+        /// Configured slices.
+        expected: usize,
+    },
+    /// An S_ll slice is not n x n.
+    #[error("S_ll slice {slice} is {rows} x {cols}, expected {n} x {n} (n = n_targets)")]
+    SllShape {
+        /// Slice index.
+        slice: usize,
+        /// Its rows.
+        rows: usize,
+        /// Its columns.
+        cols: usize,
+        /// Targets per slice.
+        n: usize,
+    },
+    /// An S_ll slice is not symmetric within the relative tolerance.
+    #[error(
+        "S_ll slice {slice} is not symmetric: |S[{row},{col}] - S[{col},{row}]| = {diff} \
+         > {tolerance} (relative tolerance {rtol} times max |S|)"
+    )]
+    SllNotSymmetric {
+        /// Slice index.
+        slice: usize,
+        /// Row of the worst pair.
+        row: usize,
+        /// Column of the worst pair.
+        col: usize,
+        /// The asymmetry found.
+        diff: f32,
+        /// The absolute tolerance used.
+        tolerance: f32,
+        /// The relative tolerance.
+        rtol: f32,
+    },
+    /// X has a different number of features than the model was fitted on.
+    #[error("X has {got} columns, the model expects {expected}")]
+    FeatureMismatch {
+        /// Columns given.
+        got: usize,
+        /// Input dimension of the model.
+        expected: usize,
+    },
+    /// The training loss became NaN or infinite.
+    #[error("training diverged: the mean loss of epoch {epoch} is {loss}")]
+    Diverged {
+        /// 1-based epoch.
+        epoch: usize,
+        /// The loss.
+        loss: f64,
+    },
+    /// The backend failed to read a tensor back.
+    #[error("device error: {0}")]
+    Device(String),
+}

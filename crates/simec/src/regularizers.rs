@@ -1,0 +1,217 @@
+//! The penalty terms added to the data loss at every batch step (paper eq. 3 and section 2.2).
+//!
+//! All functions return a one-element tensor (`[1]`) and are differentiable w.r.t. `w`.
+
+use burn::prelude::*;
+
+use crate::data::{fill_and_mask, for_upper_pairs, Matrix, SllTarget};
+use crate::hyperparams::SimecValidParams;
+use crate::model::SimecNet;
+
+/// `sum(w^2)` (an L2 penalty without its strength).
+pub fn sum_squares(w: Tensor<2>) -> Tensor<1> {
+    w.square().sum() // [1]
+}
+
+/// `mean(((1 - I) o (W W^T))^2)` over the `d x d` entries, `w` = `W_l` `[d, K]`.
+pub fn orth_penalty(w: Tensor<2>) -> Tensor<1> {
+    let d = w.dims()[0];
+    let off_diagonal = off_diagonal_mask(d, &w.device());
+    orth_penalty_masked(w, off_diagonal)
+}
+
+/// `1 - I`, `[d, d]`.
+fn off_diagonal_mask(d: usize, device: &Device) -> Tensor<2> {
+    Tensor::<2>::ones([d, d], device) - Tensor::<2>::eye(d, device)
+}
+
+fn orth_penalty_masked(w: Tensor<2>, off_diagonal: Tensor<2>) -> Tensor<1> {
+    let wwt = w.clone().matmul(w.transpose()); // [d, d]
+    (wwt * off_diagonal).square().mean() // [1]
+}
+
+/// `mean((S - W^T W)^2)` in closed form, never forming the `n x n` matrix `W^T W`:
+///
+/// `mean(S^2) - 2 sum(W o (W S)) / n^2 + ||W W^T||_F^2 / n^2`
+///
+/// (exact for any `S`, as `sum(W^T W o S)` only sees the symmetric part of `S`).
+///
+/// * `w`: one slice of `W_l`, `[d, n]`.
+/// * `s_sym`: the symmetric part `(S + S^T) / 2` of S_ll, `[n, n]` (S itself when symmetric).
+/// * `mean_s2`: `mean(S^2)` of the original S (only shifts the value, not the gradient).
+///
+/// Cost: one `d x n x n` product per call. `W S` is computed outside the autodiff graph and
+/// the gradient `-4 W S / n^2 + 4 W W^T W / n^2` is injected through `2 t - detach(t)` with
+/// `t = sum(W o C)`, `C = W S` constant, so the backward pass needs no second `n x n` product.
+/// The value suffers f32 cancellation when the fit is very good (three terms of size
+/// `mean(S^2)` nearly cancel); the gradient does not depend on `mean_s2`.
+pub fn s_ll_closed_form(w: Tensor<2>, s_sym: Tensor<2>, mean_s2: f64) -> Tensor<1> {
+    let n = w.dims()[1];
+    let n2 = (n as f64) * (n as f64);
+    let mut ws = w.clone().inner().matmul(s_sym.inner()); // [d, n], constant
+    if w.is_autodiff() {
+        ws = ws.autodiff();
+    }
+    let t = (w.clone() * ws).sum(); // [1] = sum(W o (W S)); d/dW = W S
+    let cross = t.clone().mul_scalar(2.0) - t.detach(); // [1] value t, d/dW = 2 W S
+    let wwt = w.clone().matmul(w.transpose()); // [d, d]
+    let gram = wwt.square().sum(); // [1] = ||W W^T||_F^2
+    cross
+        .mul_scalar(-2.0 / n2)
+        .add(gram.mul_scalar(1.0 / n2))
+        .add_scalar(mean_s2) // [1]
+}
+
+/// `sum(mask o (S - W^T W)^2) / max(sum(mask), 1)`, forming `W^T W` (`[n, n]`).
+///
+/// * `w`: one slice of `W_l`, `[d, n]`.
+/// * `s`: S_ll with missing entries set to anything finite (e.g. 0), `[n, n]`.
+/// * `mask`: 1 where S_ll is present, 0 where missing, `[n, n]`; `None` = all present.
+/// * `count`: `sum(mask)` (`n^2` without a mask).
+pub fn s_ll_elementwise(
+    w: Tensor<2>,
+    s: Tensor<2>,
+    mask: Option<Tensor<2>>,
+    count: f64,
+) -> Tensor<1> {
+    let wtw = w.clone().transpose().matmul(w); // [n, n]
+    let sq = (s - wtw).square(); // [n, n]
+    let sq = match mask {
+        Some(m) => sq * m, // [n, n]
+        None => sq,
+    };
+    sq.sum().div_scalar(count.max(1.0)) // [1]
+}
+
+/// One slice of the uploaded S_ll target.
+#[derive(Debug, Clone)]
+enum SllSlice {
+    /// No missing entries: the closed form.
+    Closed { s_sym: Tensor<2>, mean_s2: f64 },
+    /// Some entries missing: the masked elementwise form.
+    Masked {
+        s: Tensor<2>,
+        mask: Box<Tensor<2>>,
+        count: f64,
+    },
+}
+
+/// All penalty terms of a fit, with S_ll uploaded once.
+#[derive(Debug, Clone)]
+pub struct Penalty {
+    l2_reg: f64,
+    l2_reg_emb: f64,
+    l2_reg_out: f64,
+    orth_reg: f64,
+    s_ll_reg: f64,
+    n_targets: usize,
+    slices: Vec<SllSlice>,
+    off_diagonal: Option<Tensor<2>>,
+}
+
+impl Penalty {
+    /// Prepares the penalties of `params`. `s_ll` must already be validated (one `n x n` matrix
+    /// per slice); it is uploaded only when `s_ll_reg > 0`. A slice without NaN uses
+    /// [`s_ll_closed_form`], one with NaN uses [`s_ll_elementwise`] with its mask.
+    pub fn new(
+        params: &SimecValidParams,
+        n_targets: usize,
+        s_ll: Option<&SllTarget<'_>>,
+        device: &Device,
+    ) -> Self {
+        let slices = match s_ll {
+            Some(target) if params.s_ll_reg > 0.0 => target
+                .as_slice()
+                .iter()
+                .map(|s| upload_slice(s, device))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let d = params.embedding_dim;
+        Self {
+            l2_reg: params.l2_reg,
+            l2_reg_emb: params.l2_reg_emb,
+            l2_reg_out: params.l2_reg_out,
+            orth_reg: params.orth_reg,
+            s_ll_reg: params.s_ll_reg,
+            n_targets,
+            slices,
+            off_diagonal: (params.orth_reg > 0.0).then(|| off_diagonal_mask(d, device)),
+        }
+    }
+
+    /// The S_ll term `sum_j mean((S_j - W_j^T W_j)^2)` (without its strength), or `None` when
+    /// there is no S_ll term.
+    pub fn s_ll_term(&self, w_l: Tensor<2>) -> Option<Tensor<1>> {
+        let d = w_l.dims()[0];
+        let n = self.n_targets;
+        let mut total: Option<Tensor<1>> = None;
+        for (j, slice) in self.slices.iter().enumerate() {
+            let w = w_l.clone().narrow(1, j * n, n); // [d, n]
+            debug_assert_eq!(w.dims(), [d, n]);
+            let term = match slice {
+                SllSlice::Closed { s_sym, mean_s2 } => s_ll_closed_form(w, s_sym.clone(), *mean_s2),
+                SllSlice::Masked { s, mask, count } => {
+                    s_ll_elementwise(w, s.clone(), Some((**mask).clone()), *count)
+                }
+            };
+            total = Some(match total {
+                Some(t) => t + term,
+                None => term,
+            });
+        }
+        total
+    }
+
+    /// The weighted sum of all penalty terms of `net`, or `None` when all strengths are 0.
+    pub fn total(&self, net: &SimecNet) -> Option<Tensor<1>> {
+        let mut terms: Vec<Tensor<1>> = Vec::new();
+        if self.l2_reg > 0.0 {
+            for layer in &net.hidden {
+                terms.push(sum_squares(layer.weight.val()).mul_scalar(self.l2_reg));
+            }
+        }
+        if self.l2_reg_emb > 0.0 {
+            terms.push(sum_squares(net.embedding.weight.val()).mul_scalar(self.l2_reg_emb));
+        }
+        if self.l2_reg_out > 0.0 {
+            terms.push(sum_squares(net.w_l()).mul_scalar(self.l2_reg_out));
+        }
+        if self.s_ll_reg > 0.0 {
+            if let Some(t) = self.s_ll_term(net.w_l()) {
+                terms.push(t.mul_scalar(self.s_ll_reg));
+            }
+        }
+        if let Some(off) = &self.off_diagonal {
+            terms.push(orth_penalty_masked(net.w_l(), off.clone()).mul_scalar(self.orth_reg));
+        }
+        terms.into_iter().reduce(|a, b| a + b)
+    }
+}
+
+fn upload_slice(s: &Matrix, device: &Device) -> SllSlice {
+    let n = s.rows();
+    let data = s.data();
+    if data.iter().any(|v| v.is_nan()) {
+        let (filled, mask) = fill_and_mask(s);
+        let count = mask.iter().map(|&v| v as f64).sum();
+        SllSlice::Masked {
+            s: Tensor::from_data(TensorData::new(filled, [n, n]), device),
+            mask: Box::new(Tensor::from_data(TensorData::new(mask, [n, n]), device)),
+            count,
+        }
+    } else {
+        let mean_s2 =
+            data.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / (n as f64 * n as f64);
+        let mut sym = data.to_vec();
+        for_upper_pairs(n, |r, c| {
+            let v = 0.5 * (data[r * n + c] + data[c * n + r]);
+            sym[r * n + c] = v;
+            sym[c * n + r] = v;
+        });
+        SllSlice::Closed {
+            s_sym: Tensor::from_data(TensorData::new(sym, [n, n]), device),
+            mean_s2,
+        }
+    }
+}

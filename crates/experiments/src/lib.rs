@@ -7,7 +7,11 @@
 //! [`figures`] wires these together, one module per paper figure, configured by
 //! `experiments/<figure>.toml` ([`config`]) and the shared command line ([`cli`]).
 
+pub mod cli;
+pub mod config;
+pub mod convert;
 pub mod data;
+pub mod figures;
 pub mod plot;
 pub mod reference;
 pub mod report;

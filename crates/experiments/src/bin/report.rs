@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use experiments::reference::{default_reference_path, load_reference};
-use experiments::report::{Report, ReplicationTolerance};
+use experiments::report::{ReplicationTolerance, Report};
 use experiments::results::{atomic_write, default_results_dir};
 
 /// Replication report: every paper point, ours vs paper, per figure.
@@ -50,7 +50,11 @@ fn run(cli: &Cli) -> Result<bool> {
             None => println!("{id:<16} not run"),
         }
     }
-    let share = if total == 0 { 0.0 } else { within as f64 / total as f64 };
+    let share = if total == 0 {
+        0.0
+    } else {
+        within as f64 / total as f64
+    };
     println!(
         "overall: {within}/{total} paper points within tolerance ({:.1}%); wrote {}",
         100.0 * share,

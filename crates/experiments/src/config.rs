@@ -1,0 +1,395 @@
+//! Figure configurations: `experiments/<figure>.toml` files holding named profiles.
+//!
+//! A file has one top-level table `[profiles]`; each profile is a table. A profile may name a base
+//! profile with `extends = "NAME"`: the base's tables are merged key by key with the profile's
+//! (arrays and scalars are replaced, not merged), then the result is deserialized into the figure's
+//! typed configuration, whose structs use `deny_unknown_fields`, so a misspelled key is an error that
+//! names the file, the profile and the key.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use toml::{Table, Value};
+
+use crate::results::repo_root;
+
+/// Errors while reading a figure configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has the wrong top-level shape.
+    #[error("config file {path} is invalid: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The requested profile does not exist.
+    #[error("unknown profile `{profile}` in {path}; valid profiles: {}", valid.join(", "))]
+    UnknownProfile {
+        /// The file.
+        path: PathBuf,
+        /// The requested name.
+        profile: String,
+        /// The names defined in the file.
+        valid: Vec<String>,
+    },
+    /// `extends` chains loop.
+    #[error("profile `{profile}` in {path} extends itself through the chain {}", chain.join(" -> "))]
+    Cycle {
+        /// The file.
+        path: PathBuf,
+        /// The requested profile.
+        profile: String,
+        /// The chain of `extends`.
+        chain: Vec<String>,
+    },
+    /// The merged profile does not match the figure's schema (unknown key, wrong type, missing key).
+    #[error("profile `{profile}` in {path}: {message}")]
+    Schema {
+        /// The file.
+        path: PathBuf,
+        /// The profile.
+        profile: String,
+        /// The deserializer's message (names the key).
+        message: String,
+    },
+    /// A value is present but impossible (e.g. more test points than the paper subset has).
+    #[error("profile `{profile}` in {path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The profile.
+        profile: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+}
+
+/// Default location of a figure's configuration: `<repo>/experiments/<figure>.toml`.
+pub fn default_config_path(figure: &str) -> PathBuf {
+    repo_root()
+        .join("experiments")
+        .join(format!("{figure}.toml"))
+}
+
+/// Names of the profiles defined in a configuration file, sorted.
+///
+/// # Errors
+/// [`ConfigError::Read`] / [`ConfigError::Syntax`] when the file is unreadable or malformed.
+pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
+    let profiles = read_profiles(path)?;
+    let mut names: Vec<String> = profiles.keys().cloned().collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Loads profile `profile` of the file at `path`, resolving `extends`, into the typed config `T`.
+///
+/// # Errors
+/// Every [`ConfigError`] variant but `Invalid`: unreadable file, bad TOML, unknown profile (listing
+/// the valid ones), an `extends` cycle, or a schema error naming the offending key.
+pub fn load_profile<T: DeserializeOwned>(path: &Path, profile: &str) -> Result<T, ConfigError> {
+    let profiles = read_profiles(path)?;
+    let merged = resolve(path, &profiles, profile)?;
+    T::deserialize(Value::Table(merged)).map_err(|e| ConfigError::Schema {
+        path: path.to_path_buf(),
+        profile: profile.to_string(),
+        message: e.to_string().trim().to_string(),
+    })
+}
+
+fn read_profiles(path: &Path) -> Result<Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let syntax = |message: String| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut top: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| syntax(e.to_string()))?;
+    if let Some(key) = top.keys().find(|k| k.as_str() != "profiles") {
+        return Err(syntax(format!(
+            "unknown top-level key `{key}` (expected only [profiles.NAME] tables)"
+        )));
+    }
+    match top.remove("profiles") {
+        Some(Value::Table(t)) => Ok(t),
+        _ => Err(syntax("missing [profiles.NAME] tables".to_string())),
+    }
+}
+
+fn resolve(path: &Path, profiles: &Table, profile: &str) -> Result<Table, ConfigError> {
+    let mut chain: Vec<String> = Vec::new();
+    let mut layers: Vec<Table> = Vec::new();
+    let mut name = profile.to_string();
+    loop {
+        if chain.contains(&name) {
+            chain.push(name);
+            return Err(ConfigError::Cycle {
+                path: path.to_path_buf(),
+                profile: profile.to_string(),
+                chain,
+            });
+        }
+        let Some(Value::Table(table)) = profiles.get(&name) else {
+            let mut valid: Vec<String> = profiles.keys().cloned().collect();
+            valid.sort();
+            return Err(ConfigError::UnknownProfile {
+                path: path.to_path_buf(),
+                profile: name,
+                valid,
+            });
+        };
+        let mut table = table.clone();
+        let parent = table.remove("extends");
+        chain.push(name.clone());
+        layers.push(table);
+        match parent {
+            None => break,
+            Some(Value::String(p)) => name = p,
+            Some(other) => {
+                return Err(ConfigError::Schema {
+                    path: path.to_path_buf(),
+                    profile: name,
+                    message: format!("`extends` must be a profile name, got {other}"),
+                })
+            }
+        }
+    }
+    let mut merged = layers.pop().unwrap_or_default();
+    while let Some(layer) = layers.pop() {
+        merge_into(&mut merged, layer);
+    }
+    Ok(merged)
+}
+
+/// Recursively merges `over` into `base`: tables merge key by key, everything else is replaced.
+fn merge_into(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(b)), Value::Table(o)) => merge_into(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+/// An activation name in a config (`"tanh"`, `"relu"`, `"sigmoid"`, `"linear"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActivationName {
+    /// Hyperbolic tangent.
+    Tanh,
+    /// Rectified linear unit.
+    Relu,
+    /// Logistic sigmoid.
+    Sigmoid,
+    /// Identity.
+    Linear,
+}
+
+impl From<ActivationName> for simec::Activation {
+    fn from(a: ActivationName) -> Self {
+        match a {
+            ActivationName::Tanh => simec::Activation::Tanh,
+            ActivationName::Relu => simec::Activation::Relu,
+            ActivationName::Sigmoid => simec::Activation::Sigmoid,
+            ActivationName::Linear => simec::Activation::Linear,
+        }
+    }
+}
+
+/// One rule of a piecewise-by-d regularization strength.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimRule {
+    /// The rule applies for embedding_dim >= from_dim.
+    pub from_dim: usize,
+    /// The strength.
+    pub value: f64,
+}
+
+/// The value of the last rule with `from_dim <= d` (0 when none applies).
+pub fn piecewise_by_dim(rules: &[DimRule], d: usize) -> f64 {
+    rules
+        .iter()
+        .filter(|r| r.from_dim <= d)
+        .max_by_key(|r| r.from_dim)
+        .map_or(0.0, |r| r.value)
+}
+
+/// A SimEc architecture and its training hyperparameters as written in a figure config
+/// (PAPER_SETUP.md "Common": Adamax, glorot-uniform, keras-style regularizers).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimecArch {
+    /// Hidden layers of f'(x): `[units, activation]` pairs; empty for the linear (0hl) SimEc.
+    pub hidden: Vec<(usize, ActivationName)>,
+    /// Adamax learning rate.
+    pub learning_rate: f64,
+    /// Training epochs.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// Number of target columns n (targets S[:, :n], S_ll = S[:n, :n]).
+    pub n_targets: usize,
+    /// Strength lambda of `mean((S_ll - W_l^T W_l)^2)`.
+    pub s_ll_reg: f64,
+    /// l2 on the hidden kernels.
+    pub l2_reg: f64,
+    /// l2 on the embedding kernel.
+    pub l2_reg_emb: f64,
+    /// l2 on W_l.
+    pub l2_reg_out: f64,
+    /// Orthogonality regularizer on W_l W_l^T, piecewise by d.
+    #[serde(default)]
+    pub orth_reg: Vec<DimRule>,
+}
+
+impl SimecArch {
+    /// SimEc hyperparameters for embedding dimension `d` and training seed `seed`.
+    ///
+    /// # Errors
+    /// The model's own validation error for impossible values (e.g. a zero learning rate).
+    pub fn params(
+        &self,
+        d: usize,
+        seed: u64,
+    ) -> Result<simec::SimecValidParams, simec::SimecError> {
+        let hidden = self
+            .hidden
+            .iter()
+            .map(|&(units, act)| simec::HiddenLayer::new(units, act.into()))
+            .collect();
+        simec::SimecParams::new(d)
+            .hidden_layers(hidden)
+            .learning_rate(self.learning_rate)
+            .epochs(self.epochs)
+            .batch_size(self.batch_size)
+            .s_ll_reg(self.s_ll_reg)
+            .l2_reg(self.l2_reg)
+            .l2_reg_emb(self.l2_reg_emb)
+            .l2_reg_out(self.l2_reg_out)
+            .orth_reg(piecewise_by_dim(&self.orth_reg, d))
+            .optimizer(simec::OptimizerKind::Adamax)
+            .seed(seed)
+            .check()
+    }
+}
+
+/// Derives the seed of one sweep point from the run's base seed, the series name and x, so
+/// resuming or skipping points never shifts the seeds of the others (SplitMix64 over FNV-1a).
+pub fn point_seed(base: u64, series: &str, x: f64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in series.bytes().chain(x.to_bits().to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut z = base ^ h;
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Demo {
+        a: i64,
+        b: Vec<i64>,
+        t: Inner,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner {
+        x: i64,
+        y: i64,
+    }
+
+    fn write(text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("simec-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(format!("{:x}.toml", point_seed(0, text, 0.0)));
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    const BASE: &str = "[profiles.paper]\na = 1\nb = [1, 2]\n[profiles.paper.t]\nx = 1\ny = 2\n";
+
+    #[test]
+    fn extends_merges_tables_and_replaces_arrays() {
+        let p = write(&format!(
+            "{BASE}[profiles.quick]\nextends = \"paper\"\nb = [9]\n[profiles.quick.t]\ny = 5\n"
+        ));
+        let d: Demo = load_profile(&p, "quick").unwrap();
+        assert_eq!((d.a, d.b, d.t.x, d.t.y), (1, vec![9], 1, 5));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let p = write(&format!(
+            "{BASE}[profiles.bad]\nextends = \"paper\"\nepochz = 3\n"
+        ));
+        let e = load_profile::<Demo>(&p, "bad").unwrap_err().to_string();
+        assert!(e.contains("epochz") && e.contains("bad"), "{e}");
+    }
+
+    #[test]
+    fn unknown_profile_lists_valid_ones() {
+        let p = write(BASE);
+        let e = load_profile::<Demo>(&p, "nope").unwrap_err().to_string();
+        assert!(e.contains("nope") && e.contains("paper"), "{e}");
+    }
+
+    #[test]
+    fn extends_cycle_is_an_error() {
+        let p = write("[profiles.a]\nextends = \"b\"\n[profiles.b]\nextends = \"a\"\n");
+        let e = load_profile::<Demo>(&p, "a").unwrap_err();
+        assert!(matches!(e, ConfigError::Cycle { .. }), "{e}");
+    }
+
+    #[test]
+    fn piecewise_rules() {
+        let r = [
+            DimRule {
+                from_dim: 8,
+                value: 0.01,
+            },
+            DimRule {
+                from_dim: 15,
+                value: 0.1,
+            },
+        ];
+        assert_eq!(piecewise_by_dim(&r, 7), 0.0);
+        assert_eq!(piecewise_by_dim(&r, 8), 0.01);
+        assert_eq!(piecewise_by_dim(&r, 10), 0.01);
+        assert_eq!(piecewise_by_dim(&r, 15), 0.1);
+    }
+
+    #[test]
+    fn point_seeds_differ_by_series_and_x() {
+        let a = point_seed(42, "simec_2hl", 2.0);
+        assert_ne!(a, point_seed(42, "simec_2hl", 3.0));
+        assert_ne!(a, point_seed(42, "simec_5hl", 2.0));
+        assert_ne!(a, point_seed(43, "simec_2hl", 2.0));
+        assert_eq!(a, point_seed(42, "simec_2hl", 2.0));
+    }
+}

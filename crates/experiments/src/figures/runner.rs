@@ -179,12 +179,28 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         out
     }
 
-    /// Writes the metadata (with the run's base `seed`), draws the figure from the CSV and prints the comparison with the
-    /// paper's numbers.
+    /// Writes the metadata (with the run's base `seed`), draws the standard line figure from the
+    /// CSV and prints the comparison with the paper's numbers.
     ///
     /// # Errors
     /// Metadata or figure files cannot be written; the reference CSV is unreadable.
     pub fn finish(self, spec: &PlotSpec, seed: u64) -> Result<()> {
+        self.finish_with(seed, |rows, svg, png| {
+            crate::plot::draw_line_plot(&line_plot(spec, rows), svg, png)?;
+            Ok(())
+        })
+    }
+
+    /// Like [`finish`](Self::finish), with a figure-specific `draw(rows, svg_path, png_path)`
+    /// (multi-panel or scatter figures). The paths are `<figures-dir>/<figure>.{svg,png}`.
+    ///
+    /// # Errors
+    /// Metadata or figure files cannot be written; the reference CSV is unreadable; `draw` fails.
+    pub fn finish_with(
+        self,
+        seed: u64,
+        draw: impl FnOnce(&[ResultRow], &std::path::Path, &std::path::Path) -> Result<()>,
+    ) -> Result<()> {
         let results_dir = self.args.results_dir();
         let figures_dir = self.args.figures_dir();
         let rows = self.results.rows().to_vec();
@@ -201,10 +217,9 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         meta.notes = self.notes.clone();
         meta.append_to(&results_dir.join(format!("{}.meta.toml", self.figure)))?;
 
-        let plot = line_plot(spec, &rows);
         let svg = figures_dir.join(format!("{}.svg", self.figure));
         let png = figures_dir.join(format!("{}.png", self.figure));
-        crate::plot::draw_line_plot(&plot, &svg, &png)?;
+        draw(&rows, &svg, &png).with_context(|| format!("drawing {}", svg.display()))?;
 
         if self.args.profile == "paper" {
             let tolerance = ReplicationTolerance::load(&ReplicationTolerance::default_path())?;
@@ -238,7 +253,7 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
 
 /// One line per series, grouped by method: `<method>_train` solid, `<method>_test` dashed, same
 /// color.
-fn line_plot(spec: &PlotSpec, rows: &[ResultRow]) -> LinePlot {
+pub fn line_plot(spec: &PlotSpec, rows: &[ResultRow]) -> LinePlot {
     let mut methods: Vec<String> = Vec::new();
     let mut series: Vec<LineSeries> = Vec::new();
     let mut names: Vec<&str> = Vec::new();

@@ -134,20 +134,28 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
             .with_context(|| format!("writing {}", self.csv_path.display()))?;
         self.points_computed += rows.len();
         for r in rows {
-            self.bars
-                .println(format!(
-                    "  {:<28} {:>6} {:>12.6}  ({:.1} s)",
-                    r.series, r.x, r.mse, r.wall_s
-                ))
-                .ok();
+            self.say(format!(
+                "  {:<28} {:>6} {:>12.6}  ({:.1} s)",
+                r.series, r.x, r.mse, r.wall_s
+            ));
         }
         Ok(())
     }
 
     /// Prints a note and keeps it for the metadata file.
     pub fn note(&mut self, msg: String) {
-        self.bars.println(format!("  {msg}")).ok();
+        self.say(format!("  {msg}"));
         self.notes.push(msg);
+    }
+
+    /// Prints a line above the progress bars; plain stdout when they are hidden (not a
+    /// terminal, e.g. CI logs or `nohup`), where indicatif would drop it.
+    fn say(&self, line: String) {
+        if self.bars.is_hidden() {
+            println!("{line}");
+        } else {
+            self.bars.println(line).ok();
+        }
     }
 
     /// Trains one sweep point under an epoch progress bar; `train` gets the per-epoch callback.

@@ -14,6 +14,7 @@ pub mod data;
 pub mod figures;
 pub mod plot;
 pub mod reference;
+pub mod regression;
 pub mod report;
 pub mod results;
 pub mod similarity;

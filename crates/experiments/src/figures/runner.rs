@@ -46,9 +46,11 @@ pub struct FigureRun<P> {
     csv_path: PathBuf,
     _lock: RunLock,
     started: Instant,
+    started_at: String,
     points_computed: usize,
     notes: Vec<String>,
     bars: MultiProgress,
+    compare_with_paper: bool,
 }
 
 impl<P: DeserializeOwned + Clone> FigureRun<P> {
@@ -84,9 +86,11 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
             csv_path,
             _lock: lock,
             started: Instant::now(),
+            started_at: crate::results::format_rfc3339_utc(std::time::SystemTime::now()),
             points_computed: 0,
             notes: Vec::new(),
             bars: MultiProgress::new(),
+            compare_with_paper: true,
         })
     }
 
@@ -140,6 +144,12 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
             ));
         }
         Ok(())
+    }
+
+    /// For figures the paper prints no numbers for (e.g. Figure 5's scatter plots): `finish` then
+    /// lists the rows instead of comparing them with `paper_mse.csv`, whatever the profile.
+    pub fn skip_paper_comparison(&mut self) {
+        self.compare_with_paper = false;
     }
 
     /// Prints a note and keeps it for the metadata file.
@@ -219,6 +229,7 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
             self.args.backend.name(),
         );
         meta.device = self.args.backend.device_description();
+        meta.started_at = self.started_at.clone();
         meta.total_wall_s = self.started.elapsed().as_secs_f64();
         meta.points_computed = self.points_computed;
         meta.completed = true;
@@ -229,7 +240,7 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         let png = figures_dir.join(format!("{}.png", self.figure));
         draw(&rows, &svg, &png).with_context(|| format!("drawing {}", svg.display()))?;
 
-        if self.args.profile == "paper" {
+        if self.args.profile == "paper" && self.compare_with_paper {
             let tolerance = ReplicationTolerance::load(&ReplicationTolerance::default_path())?;
             let paper = reference::load_reference(&reference::default_reference_path())?;
             let floor = tolerance.abs_floor.get(self.figure).copied().unwrap_or(0.0);
@@ -238,10 +249,14 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
                 reference::compare(&rows, &paper, self.figure, tolerance.rel, floor)
             );
         } else {
-            println!(
-                "profile `{}` (not the paper's setup; no comparison with the paper):",
-                self.args.profile
-            );
+            if self.compare_with_paper {
+                println!(
+                    "profile `{}` (not the paper's setup; no comparison with the paper):",
+                    self.args.profile
+                );
+            } else {
+                println!("{} (the paper prints no numbers for it):", self.figure);
+            }
             for r in &rows {
                 println!("  {:<28} {:>6} {:>12.6}", r.series, r.x, r.mse);
             }

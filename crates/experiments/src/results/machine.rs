@@ -86,7 +86,8 @@ fn parse_meminfo_total(meminfo: &str) -> Option<u64> {
 }
 
 /// The commit checked out in `repo`: `git rev-parse HEAD`, with `-dirty` appended when
-/// `git status --porcelain` reports changes; `"unknown"` when git or the repository is missing.
+/// `git status --porcelain` reports changes to the source (the run's own outputs under `results/`
+/// and `figures/` do not count); `"unknown"` when git or the repository is missing.
 pub fn git_commit(repo: &Path) -> String {
     let run = |args: &[&str]| -> Option<String> {
         let out = Command::new("git")
@@ -100,7 +101,14 @@ pub fn git_commit(repo: &Path) -> String {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
     };
     match run(&["rev-parse", "HEAD"]) {
-        Some(head) if !head.is_empty() => match run(&["status", "--porcelain"]) {
+        Some(head) if !head.is_empty() => match run(&[
+            "status",
+            "--porcelain",
+            "--",
+            ".",
+            ":(exclude)results",
+            ":(exclude)figures",
+        ]) {
             Some(status) if !status.is_empty() => format!("{head}-dirty"),
             _ => head,
         },

@@ -25,9 +25,10 @@ pub use metadata::{MetadataFile, RunMetadata};
 /// The repository root, resolved at compile time from this crate's manifest directory
 /// (`crates/experiments/../..`).
 pub fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
-        .join("..")
+        .join("..");
+    root.canonicalize().unwrap_or(root)
 }
 
 /// The default results directory, `<repo>/results`.

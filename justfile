@@ -3,8 +3,11 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# Figures that have a quick profile and a committed reference in results/quick/.
+# Figures that have a quick profile and a committed reference in results/quick/ checked by CI.
 quick_figures := "fig3"
+bins := "target/release"
+# Every figure binary, in the paper's order.
+all_figures := "fig3 fig4_lambda fig4_targets fig4_missing fig5_simpson fig6_nonmetric fig7_s1s2"
 
 # List the recipes.
 default:
@@ -69,3 +72,59 @@ fig4_targets *ARGS: build
 # Figure 4 (right), MSE vs missing fraction: `just fig4_missing` (paper profile), `just fig4_missing quick`.
 fig4_missing *ARGS: build
     ./scripts/figure.sh fig4_missing {{ARGS}}
+
+# Once: PyTorch 2.9.0 (libtorch for `--backend tch-*`) into .venv-tch; ~6.7 GB with the CUDA wheels, 4-7 min.
+setup-tch:
+    ./scripts/setup-tch.sh
+
+# Build every figure binary with the libtorch backend into target/tch/ (`just fig3 --backend tch-cpu` runs it).
+build-tch:
+    ./scripts/with-tch.sh cargo build --release --features experiments/tch -p experiments --bins
+
+# Cross-backend agreement (flex vs libtorch CPU) and the experiments tests on a tch build; by hand, not in CI.
+test-tch:
+    ./scripts/with-tch.sh cargo test --release --features experiments/tch -p experiments --test backends
+    ./scripts/with-tch.sh cargo test --release --features experiments/tch -p experiments --lib
+
+# Build every figure binary with burn's CUDA backend into target/cuda/ (running needs an NVIDIA GPU + driver).
+build-cuda:
+    CARGO_TARGET_DIR=target/cuda cargo build --release --features experiments/cuda -p experiments --bins
+
+# Workloads: SimEc epochs of Figures 3/4/7, eigen top-10 / full, RBF kernel, blocked MSE, against the
+# measured sgemm/dgemm peak; `just bench NAME...` runs only those, `just bench quick` is a CI smoke test.
+# Time the real workloads into results/bench.csv (`just bench`, `just bench NAME...`, `just bench quick`).
+bench *ARGS: build
+    target/release/bench {{ARGS}}
+
+# PYTHON (default python3) needs torch, numpy and scipy, e.g. a venv outside the repository:
+# `python3 -m venv /tmp/torchbench && /tmp/torchbench/bin/pip install torch numpy scipy`.
+# The same workloads in PyTorch CPU / SciPy / NumPy into results/bench-pytorch.csv (PYTHON=... just bench-pytorch).
+bench-pytorch *ARGS:
+    ${PYTHON:-python3} bench/pytorch_reference.py {{ARGS}}
+
+# Figure 5, MNIST 0/7 Simpson embeddings (scatter plots, spectrum): `just fig5_simpson` (paper profile), `just fig5_simpson quick`.
+fig5_simpson *ARGS: build
+    ./scripts/figure.sh fig5_simpson {{ARGS}}
+
+# Figure 6, non-metric Simpson MSE vs d: `just fig6_nonmetric` (paper profile), `just fig6_nonmetric quick`.
+fig6_nonmetric *ARGS: build
+    ./scripts/figure.sh fig6_nonmetric {{ARGS}}
+
+# Figure 7, SimEcs on S1, S2, S1 + S2 and the stack [S1, S2]: `just fig7_s1s2` (paper profile), `just fig7_s1s2 quick`.
+fig7_s1s2 *ARGS: build
+    ./scripts/figure.sh fig7_s1s2 {{ARGS}}
+
+# `simec` command-line tool on your own data: exports a small MNIST subset (1000 train / 500 test) as CSV, fits a SimEc, embeds the held-out points and prints their MSE (< 1 minute after the build).
+example-cli out="target/example-cli":
+    cargo build --release -p simec-cli --bin simec -p experiments --example export_cli_example
+    {{bins}}/examples/export_cli_example --out {{out}} --train 1000 --test 500
+    time {{bins}}/simec fit --features {{out}}/X_train.csv --targets {{out}}/S_train.csv --embedding-dim 10 --hidden 100:tanh --s-ll-reg 0.5 --validation-fraction 0.1 --epochs 25 --embed-out {{out}}/Y_train.csv --out {{out}}/model --force
+    {{bins}}/simec transform --model {{out}}/model --features {{out}}/X_test.csv --out {{out}}/Y_test.csv
+    @echo "training points:" && {{bins}}/simec evaluate --embedding {{out}}/Y_train.csv --similarity {{out}}/S_train.csv
+    @echo "held-out test points:" && {{bins}}/simec evaluate --embedding {{out}}/Y_test.csv --similarity {{out}}/S_test.csv
+
+# Every figure (3 to 7) in turn: `just all-figures` (paper profiles, hours on 2 cores; resumes),
+# `just all-figures quick`; then the replication report.
+all-figures *ARGS: build
+    for f in {{all_figures}}; do ./scripts/figure.sh "$f" {{ARGS}}; done
+    {{ if ARGS == "" { "target/release/report" } else { "true" } }}

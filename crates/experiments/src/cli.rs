@@ -5,36 +5,226 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 /// The compute backend for SimEc training, chosen at run time.
+///
+/// Every variant exists in every build; the ones whose cargo feature is not compiled in are
+/// rejected when the command line is parsed (see [`BackendArg::check_compiled`]) with an error
+/// naming the feature and the `just` recipe, never a panic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum BackendArg {
     /// burn's `flex` CPU backend (always compiled in).
     Cpu,
+    /// libtorch on the CPU via burn-tch (cargo feature `tch`: `just setup-tch`, `just build-tch`).
+    TchCpu,
+    /// libtorch on CUDA GPU 0 via burn-tch (feature `tch`, a CUDA libtorch and an NVIDIA GPU;
+    /// pick the GPU with CUDA_VISIBLE_DEVICES).
+    TchCuda,
+    /// burn's CubeCL CUDA backend on GPU 0 (cargo feature `cuda`, an NVIDIA driver at run time;
+    /// pick the GPU with CUDA_VISIBLE_DEVICES).
+    Cuda,
 }
 
+/// A backend that this binary cannot use: not compiled in, or its device failed to start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The backend's cargo feature was not enabled when this binary was built.
+    #[error(
+        "backend `{backend}` is not compiled into this binary: it needs the cargo feature \
+         `{feature}`. {how}"
+    )]
+    NotCompiled {
+        /// The backend's command-line name.
+        backend: &'static str,
+        /// The cargo feature to enable.
+        feature: &'static str,
+        /// How to build with it.
+        how: &'static str,
+    },
+    /// The backend is compiled in but its device could not be used (no GPU, no driver, a CPU-only
+    /// libtorch, ...).
+    #[error("backend `{backend}` is compiled in but its device failed to start: {reason}")]
+    Unavailable {
+        /// The backend's command-line name.
+        backend: &'static str,
+        /// What went wrong (the backend's own message).
+        reason: String,
+    },
+}
+
+const HOW_TCH: &str = "Run `just setup-tch` once (PyTorch 2.9.0 into .venv-tch), then e.g. \
+    `just fig3 quick --backend tch-cpu` (builds target/tch/release/fig3 and runs it) or \
+    `just build-tch` for every binary; by hand: `scripts/with-tch.sh cargo build --release \
+    --features experiments/tch -p experiments`. See crates/experiments/BACKENDS.md.";
+const HOW_CUDA: &str = "Run e.g. `just fig3 quick --backend cuda` (builds target/cuda/release/fig3 \
+    and runs it) or `just build-cuda`; by hand: `cargo build --release --features experiments/cuda \
+    -p experiments --target-dir target/cuda`. Running needs an NVIDIA GPU and driver. See \
+    crates/experiments/BACKENDS.md.";
+
 impl BackendArg {
+    /// Every backend, compiled in or not.
+    pub const ALL: [BackendArg; 4] = [
+        BackendArg::Cpu,
+        BackendArg::TchCpu,
+        BackendArg::TchCuda,
+        BackendArg::Cuda,
+    ];
+
+    /// The command-line spelling (`cpu`, `tch-cpu`, `tch-cuda`, `cuda`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            BackendArg::Cpu => "cpu",
+            BackendArg::TchCpu => "tch-cpu",
+            BackendArg::TchCuda => "tch-cuda",
+            BackendArg::Cuda => "cuda",
+        }
+    }
+
     /// The name recorded in results (`backend` column and metadata).
     pub fn name(self) -> &'static str {
         match self {
             BackendArg::Cpu => "flex-cpu",
+            BackendArg::TchCpu => "tch-cpu",
+            BackendArg::TchCuda => "tch-cuda",
+            BackendArg::Cuda => "cuda",
         }
+    }
+
+    /// The cargo feature (of `experiments`, forwarded to burn) that compiles this backend in;
+    /// `None` for the always-present CPU backend.
+    pub fn cargo_feature(self) -> Option<&'static str> {
+        match self {
+            BackendArg::Cpu => None,
+            BackendArg::TchCpu | BackendArg::TchCuda => Some("tch"),
+            BackendArg::Cuda => Some("cuda"),
+        }
+    }
+
+    /// Whether this binary was built with the backend's cargo feature.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            BackendArg::Cpu => true,
+            BackendArg::TchCpu | BackendArg::TchCuda => cfg!(feature = "tch"),
+            BackendArg::Cuda => cfg!(feature = "cuda"),
+        }
+    }
+
+    /// `Ok(self)` when compiled in, else the error naming the feature and the recipe to build it.
+    ///
+    /// # Errors
+    /// [`BackendError::NotCompiled`].
+    pub fn check_compiled(self) -> Result<Self, BackendError> {
+        if self.is_compiled() {
+            return Ok(self);
+        }
+        let (feature, how) = match self {
+            BackendArg::Cuda => ("cuda", HOW_CUDA),
+            _ => ("tch", HOW_TCH),
+        };
+        Err(BackendError::NotCompiled {
+            backend: self.cli_name(),
+            feature,
+            how,
+        })
     }
 
     /// Human-readable device description for the metadata (backend, device, threads).
     pub fn device_description(self) -> String {
+        let gpu_env = || match std::env::var("CUDA_VISIBLE_DEVICES") {
+            Ok(v) => format!(", CUDA_VISIBLE_DEVICES={v}"),
+            Err(_) => String::new(),
+        };
         match self {
             BackendArg::Cpu => format!(
                 "cpu: burn flex, {} threads",
                 std::thread::available_parallelism().map_or(1, |n| n.get())
             ),
+            BackendArg::TchCpu => format!(
+                "tch-cpu: libtorch (burn-tch) CPU, OMP_NUM_THREADS={}, {} cores",
+                std::env::var("OMP_NUM_THREADS").unwrap_or_else(|_| "unset".into()),
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            ),
+            BackendArg::TchCuda => {
+                format!("tch-cuda: libtorch (burn-tch) CUDA device 0{}", gpu_env())
+            }
+            BackendArg::Cuda => format!("cuda: burn CubeCL CUDA device 0{}", gpu_env()),
         }
     }
 
     /// The burn device for this backend (the model enables autodiff itself).
+    ///
+    /// # Panics
+    /// When the backend is not compiled in. Command-line parsing ([`FigureArgs`]) and
+    /// [`FigureRun::start`](crate::figures::runner::FigureRun::start) reject such a backend
+    /// first; code that builds a `BackendArg` itself should call [`try_device`](Self::try_device).
     pub fn device(self) -> burn::tensor::Device {
-        match self {
-            BackendArg::Cpu => burn::tensor::Device::flex(),
+        match self.make_device() {
+            Ok(device) => device,
+            Err(e) => panic!("{e}"),
         }
     }
+
+    /// The burn device, after checking that the backend is compiled in and, for every backend
+    /// but flex, that a tiny tensor round-trips through the device (a missing GPU, driver or
+    /// CUDA libtorch becomes an error here instead of a panic in the middle of training).
+    ///
+    /// # Errors
+    /// [`BackendError::NotCompiled`] or [`BackendError::Unavailable`].
+    pub fn try_device(self) -> Result<burn::tensor::Device, BackendError> {
+        let device = self.make_device()?;
+        if self != BackendArg::Cpu {
+            probe(self.cli_name(), &device)?;
+        }
+        Ok(device)
+    }
+
+    #[allow(deprecated)] // burn 0.22 deprecates the libtorch devices; they still work.
+    fn make_device(self) -> Result<burn::tensor::Device, BackendError> {
+        self.check_compiled()?;
+        Ok(match self {
+            BackendArg::Cpu => burn::tensor::Device::flex(),
+            #[cfg(feature = "tch")]
+            BackendArg::TchCpu => burn::tensor::Device::libtorch(),
+            #[cfg(feature = "tch")]
+            BackendArg::TchCuda => burn::tensor::Device::libtorch_cuda(0),
+            #[cfg(feature = "cuda")]
+            BackendArg::Cuda => burn::tensor::Device::cuda(0),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("check_compiled rejected {self:?}"),
+        })
+    }
+}
+
+/// Creates a 2-element tensor on `device` and reads it back, turning a backend panic (burn's
+/// libtorch and CUDA backends panic when the device is missing) into an error without printing
+/// the panic.
+fn probe(backend: &'static str, device: &burn::tensor::Device) -> Result<(), BackendError> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let t = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0], device);
+        t.into_data().try_into_vec_as::<f32>()
+    }));
+    std::panic::set_hook(hook);
+    let unavailable = |reason: String| BackendError::Unavailable { backend, reason };
+    match result {
+        Ok(Ok(v)) if v == [1.0, 2.0] => Ok(()),
+        Ok(Ok(v)) => Err(unavailable(format!("probe tensor read back as {v:?}"))),
+        Ok(Err(e)) => Err(unavailable(format!("{e:?}"))),
+        Err(payload) => Err(unavailable(
+            payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                .unwrap_or_else(|| "the backend panicked".into()),
+        )),
+    }
+}
+
+/// clap value parser for `--backend`: the enum's names, then [`BackendArg::check_compiled`], so
+/// a backend that is not compiled in is a clean command-line error. Use it for every `--backend`
+/// flag: `#[arg(long, value_parser = experiments::cli::backend_parser(), default_value = "cpu")]`.
+pub fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendArg> {
+    use clap::builder::TypedValueParser;
+    clap::builder::EnumValueParser::<BackendArg>::new().try_map(BackendArg::check_compiled)
 }
 
 /// Options every figure binary accepts (`--profile`, `--data-dir`, `--results-dir`,
@@ -62,8 +252,9 @@ pub struct FigureArgs {
     /// Override the profile's base seed (SimEc initialization and shuffling).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Compute backend for SimEc training.
-    #[arg(long, value_enum, default_value = "cpu")]
+    /// Compute backend for SimEc training: `cpu` (burn flex, always), `tch-cpu` / `tch-cuda`
+    /// (libtorch; cargo feature `tch`), `cuda` (CubeCL; cargo feature `cuda`).
+    #[arg(long, value_parser = backend_parser(), default_value = "cpu")]
     pub backend: BackendArg,
     /// Use this config file instead of `<repo>/experiments/<figure>.toml`.
     #[arg(long)]
@@ -94,5 +285,65 @@ fn profile_dir(kind: &str, profile: &str) -> PathBuf {
         base
     } else {
         base.join(profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        figure: FigureArgs,
+    }
+
+    #[test]
+    fn cli_names_match_clap() {
+        for b in BackendArg::ALL {
+            let pv = b.to_possible_value().expect("no skipped variants");
+            assert_eq!(pv.get_name(), b.cli_name());
+        }
+    }
+
+    #[test]
+    fn cpu_is_default_and_always_available() {
+        let cli = Cli::try_parse_from(["fig"]).expect("parses");
+        assert_eq!(cli.figure.backend, BackendArg::Cpu);
+        assert!(BackendArg::Cpu.is_compiled());
+        assert!(BackendArg::Cpu.try_device().is_ok());
+        assert_eq!(BackendArg::Cpu.name(), "flex-cpu");
+    }
+
+    #[test]
+    fn backends_not_compiled_in_are_a_parse_error_naming_the_feature() {
+        for b in BackendArg::ALL {
+            let parsed = Cli::try_parse_from(["fig", "--backend", b.cli_name()]);
+            if b.is_compiled() {
+                assert_eq!(parsed.expect("compiled in").figure.backend, b);
+                continue;
+            }
+            let feature = b.cargo_feature().expect("cpu is always compiled");
+            let msg = parsed.err().expect("rejected").to_string();
+            assert!(msg.contains(&format!("`{feature}`")), "{msg}");
+            assert!(msg.contains("just "), "{msg}");
+            let e = b.try_device().expect_err("not compiled");
+            assert!(
+                matches!(e, BackendError::NotCompiled { feature: f, .. } if f == feature),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_backend_lists_the_choices() {
+        let msg = Cli::try_parse_from(["fig", "--backend", "tpu"])
+            .err()
+            .expect("rejected")
+            .to_string();
+        for b in BackendArg::ALL {
+            assert!(msg.contains(b.cli_name()), "{msg}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 //! [`figures`] wires these together, one module per paper figure, configured by
 //! `experiments/<figure>.toml` ([`config`]) and the shared command line ([`cli`]).
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod convert;

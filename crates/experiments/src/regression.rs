@@ -4,6 +4,7 @@
 //! A point drifts when `|new - ref| > max(abs, rel * |ref|)` for its series' tolerance; a point or
 //! series present on one side only is drift too, and so is a series without a tolerance.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -150,7 +151,8 @@ pub fn compare_results(
             (Some(v), Some(t)) => {
                 report.compared += 1;
                 // NaN on either side is never within tolerance.
-                if !((v - r.mse).abs() <= t.width(r.mse)) {
+                let change = (v - r.mse).abs().partial_cmp(&t.width(r.mse));
+                if !matches!(change, Some(Ordering::Less | Ordering::Equal)) {
                     report.drifts.push(drift(DriftKind::Moved, Some(v)));
                 }
             }

@@ -2,7 +2,7 @@
 
 use burn::prelude::*;
 
-use crate::data::{scan, Matrix, SllTarget};
+use crate::data::{scan, Matrix, SllTarget, ValidationSet};
 use crate::error::SimecError;
 use crate::hyperparams::{SimecParams, SimecValidParams};
 use crate::model::SimecNet;
@@ -41,7 +41,32 @@ impl SimecValidParams {
         device: &Device,
         callback: &mut dyn FnMut(EpochReport),
     ) -> Result<Simec, SimecError> {
-        train(self, x, targets, s_ll.as_ref(), device, callback)
+        train(self, x, targets, s_ll.as_ref(), None, device, callback)
+    }
+
+    /// [`fit_with_callback`](Self::fit_with_callback) that also predicts the held-out rows of
+    /// `validation` after every epoch and reports the mean squared error over their present
+    /// target entries in [`EpochReport::val_mse`] (whatever the training [`crate::Loss`]).
+    /// The validation pass does not touch the random stream: the weights are those of the same
+    /// fit without validation.
+    pub fn fit_with_validation(
+        &self,
+        x: &Matrix,
+        targets: &Matrix,
+        s_ll: Option<SllTarget<'_>>,
+        validation: ValidationSet<'_>,
+        device: &Device,
+        callback: &mut dyn FnMut(EpochReport),
+    ) -> Result<Simec, SimecError> {
+        train(
+            self,
+            x,
+            targets,
+            s_ll.as_ref(),
+            Some(&validation),
+            device,
+            callback,
+        )
     }
 }
 
@@ -143,6 +168,11 @@ impl Simec {
         &self.net
     }
 
+    /// The device inference runs on (without autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// Applies `f` (`[b, D] -> [b, out]`) to the rows of `x` in chunks.
     fn map_rows(
         &self,
@@ -157,20 +187,27 @@ impl Simec {
             });
         }
         scan(x, "X", false, false)?;
-        let m = x.rows();
-        let width = out.max(self.input_dim).max(1);
-        let chunk = (CHUNK_ENTRIES / width).clamp(1, MAX_CHUNK_ROWS);
-        let mut data = Vec::with_capacity(m * out);
-        for start in (0..m).step_by(chunk) {
-            let end = (start + chunk).min(m);
-            let rows = x.data()[start * self.input_dim..end * self.input_dim].to_vec();
-            let xb = Tensor::<2>::from_data(
-                TensorData::new(rows, [end - start, self.input_dim]),
-                &self.device,
-            ); // [b, D]
-            let yb = f(xb); // [b, out]
-            data.extend(Matrix::from_tensor(yb)?.into_data());
-        }
-        Matrix::new(m, out, data)
+        map_rows(x, out, &self.device, f)
     }
+}
+
+/// Applies `f` (`[b, D] -> [b, out]`, D = `x.cols()`) to the rows of `x` in chunks on `device`.
+pub(crate) fn map_rows(
+    x: &Matrix,
+    out: usize,
+    device: &Device,
+    f: impl Fn(Tensor<2>) -> Tensor<2>,
+) -> Result<Matrix, SimecError> {
+    let (m, dim) = (x.rows(), x.cols());
+    let width = out.max(dim).max(1);
+    let chunk = (CHUNK_ENTRIES / width).clamp(1, MAX_CHUNK_ROWS);
+    let mut data = Vec::with_capacity(m * out);
+    for start in (0..m).step_by(chunk) {
+        let end = (start + chunk).min(m);
+        let rows = x.data()[start * dim..end * dim].to_vec();
+        let xb = Tensor::<2>::from_data(TensorData::new(rows, [end - start, dim]), device); // [b, D]
+        let yb = f(xb); // [b, out]
+        data.extend(Matrix::from_tensor(yb)?.into_data());
+    }
+    Matrix::new(m, out, data)
 }

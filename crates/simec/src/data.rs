@@ -119,6 +119,24 @@ impl<'a> SllTarget<'a> {
     }
 }
 
+/// Held-out rows whose prediction error [`crate::SimecValidParams::fit_with_validation`]
+/// reports after every epoch: features `x` (`m_val x D`) and targets (`m_val x (k * n)`,
+/// NaN = missing, only with `allow_missing`).
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationSet<'a> {
+    /// Held-out features.
+    pub x: &'a Matrix,
+    /// Their targets.
+    pub targets: &'a Matrix,
+}
+
+impl<'a> ValidationSet<'a> {
+    /// A validation set of features `x` and their `targets`.
+    pub fn new(x: &'a Matrix, targets: &'a Matrix) -> Self {
+        Self { x, targets }
+    }
+}
+
 /// Relative tolerance of the S_ll symmetry check: `|S_ab - S_ba| <= SYMMETRY_RTOL * max|S|`.
 pub const SYMMETRY_RTOL: f32 = 1e-4;
 

@@ -1,5 +1,7 @@
 //! Typed errors for every kind of bad input; the crate never panics on user data.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 /// Everything that can go wrong when building, fitting or applying a SimEc.
@@ -154,4 +156,77 @@ pub enum SimecError {
     /// The backend failed to read a tensor back.
     #[error("device error: {0}")]
     Device(String),
+    /// A target outside the range the loss accepts (`[0, 1]` for binary cross-entropy).
+    #[error(
+        "target {value} at row {row}, column {col} is outside [{min}, {max}], the range of the {loss} loss"
+    )]
+    TargetOutOfRange {
+        /// Row of the first offending target.
+        row: usize,
+        /// Column of the first offending target.
+        col: usize,
+        /// The value.
+        value: f32,
+        /// Smallest allowed value.
+        min: f32,
+        /// Largest allowed value.
+        max: f32,
+        /// Name of the loss.
+        loss: &'static str,
+    },
+    /// The fixed last layer does not have the shape `embedding_dim x (n_targets * n_slices)`.
+    #[error(
+        "the fixed last layer is {rows} x {cols}, expected {expected_rows} x {expected_cols} \
+         (embedding_dim x n_targets * n_slices)"
+    )]
+    LastLayerShape {
+        /// Rows given.
+        rows: usize,
+        /// Columns given.
+        cols: usize,
+        /// The embedding dimension.
+        expected_rows: usize,
+        /// All targets, `n_targets * n_slices`.
+        expected_cols: usize,
+    },
+    /// The validation set does not match the training data.
+    #[error("validation set: {what} is {got}, expected {expected}")]
+    ValidationShape {
+        /// Which dimension.
+        what: &'static str,
+        /// What the validation set has.
+        got: usize,
+        /// What the training data implies.
+        expected: usize,
+    },
+    /// Reading or writing a model file failed.
+    #[error("{}: {message}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// A model file is malformed or inconsistent with the weights.
+    #[error("{}: invalid model file: {message}", path.display())]
+    ModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// A model file of an unsupported format version.
+    #[error(
+        "{}: model format_version {found} is not supported by this version of simec \
+         (it reads format_version {supported}); refit the model or use a matching simec",
+        path.display()
+    )]
+    FormatVersion {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: i64,
+        /// The version this crate reads and writes.
+        supported: i64,
+    },
 }

@@ -1,6 +1,10 @@
 //! linfa-style hyperparameters: the [`SimecParams`] builder is checked once into
 //! [`SimecValidParams`], which can then fit models.
 
+use std::fmt;
+use std::str::FromStr;
+
+use crate::data::Matrix;
 use crate::error::SimecError;
 
 /// Elementwise activation of a dense layer.
@@ -14,6 +18,102 @@ pub enum Activation {
     Sigmoid,
     /// Identity (keras' "linear").
     Linear,
+}
+
+impl Activation {
+    /// Every activation, in declaration order.
+    pub const ALL: [Activation; 4] = [
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Sigmoid,
+        Activation::Linear,
+    ];
+
+    /// The lower-case name keras uses (`tanh`, `relu`, `sigmoid`, `linear`); [`FromStr`] parses
+    /// it back.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::Tanh => "tanh",
+            Activation::Relu => "relu",
+            Activation::Sigmoid => "sigmoid",
+            Activation::Linear => "linear",
+        }
+    }
+}
+
+impl fmt::Display for Activation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Activation {
+    type Err = SimecError;
+
+    /// Parses [`Activation::name`] (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, SimecError> {
+        Activation::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| SimecError::InvalidParam {
+                name: "activation",
+                value: s.to_string(),
+                reason: "expected one of tanh, relu, sigmoid, linear",
+            })
+    }
+}
+
+/// The data term of the training loss: an elementwise loss `l(t, p)` between target `t` and
+/// prediction `p = act(Y W_l)`, masked like the paper's keras loss: per row the mean of `l`
+/// over the present (non-NaN) targets, then the mean over the rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Loss {
+    /// `(t - p)^2`, the paper's loss (default).
+    #[default]
+    Mse,
+    /// `|t - p|`.
+    Mae,
+    /// Binary cross-entropy `-(t ln p + (1 - t) ln(1 - p))`. Needs a
+    /// [`Activation::Sigmoid`] output (checked) and targets in `[0, 1]` (checked by `fit`); it
+    /// is computed from the logits `z = Y W_l` as `max(z, 0) - t z + ln(1 + exp(-|z|))`, which
+    /// stays finite where `p` rounds to 0 or 1.
+    BinaryCrossEntropy,
+}
+
+impl Loss {
+    /// Every loss, in declaration order.
+    pub const ALL: [Loss; 3] = [Loss::Mse, Loss::Mae, Loss::BinaryCrossEntropy];
+
+    /// Short name: `mse`, `mae`, `bce`; [`FromStr`] parses it back.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Mse => "mse",
+            Loss::Mae => "mae",
+            Loss::BinaryCrossEntropy => "bce",
+        }
+    }
+}
+
+impl fmt::Display for Loss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Loss {
+    type Err = SimecError;
+
+    /// Parses [`Loss::name`] (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, SimecError> {
+        Loss::ALL
+            .into_iter()
+            .find(|l| l.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| SimecError::InvalidParam {
+                name: "loss",
+                value: s.to_string(),
+                reason: "expected one of mse, mae, bce",
+            })
+    }
 }
 
 /// One hidden dense layer (with bias): `units` outputs, then `activation`.
@@ -43,6 +143,38 @@ pub enum OptimizerKind {
     Adam,
 }
 
+impl OptimizerKind {
+    /// Lower-case name: `adamax`, `adam`; [`FromStr`] parses it back.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adamax => "adamax",
+            OptimizerKind::Adam => "adam",
+        }
+    }
+}
+
+impl fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for OptimizerKind {
+    type Err = SimecError;
+
+    /// Parses [`OptimizerKind::name`] (case-insensitive).
+    fn from_str(s: &str) -> Result<Self, SimecError> {
+        [OptimizerKind::Adamax, OptimizerKind::Adam]
+            .into_iter()
+            .find(|o| o.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| SimecError::InvalidParam {
+                name: "optimizer",
+                value: s.to_string(),
+                reason: "expected one of adamax, adam",
+            })
+    }
+}
+
 /// Validated hyperparameters of a similarity encoder. Obtain through [`SimecParams::check`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimecValidParams {
@@ -61,6 +193,8 @@ pub struct SimecValidParams {
     pub(crate) orth_reg: f64,
     pub(crate) seed: u64,
     pub(crate) allow_missing: bool,
+    pub(crate) loss: Loss,
+    pub(crate) fixed_last_layer: Option<Matrix>,
 }
 
 impl SimecValidParams {
@@ -124,13 +258,21 @@ impl SimecValidParams {
     pub fn allow_missing(&self) -> bool {
         self.allow_missing
     }
+    /// The data term of the loss.
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+    /// The fixed (untrained) last layer `W_l`, `d x (k * n)`, if one was set.
+    pub fn fixed_last_layer(&self) -> Option<&Matrix> {
+        self.fixed_last_layer.as_ref()
+    }
 }
 
 /// Builder of the hyperparameters; every setter is unchecked until [`SimecParams::check`].
 ///
 /// Defaults: no hidden layers (linear SimEc), linear output, 1 slice, 25 epochs, batch 32,
 /// Adamax with learning rate 0.002 (keras' default), all regularizers 0, seed 42,
-/// `allow_missing = false`.
+/// `allow_missing = false`, [`Loss::Mse`], a trained last layer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimecParams(SimecValidParams);
 
@@ -153,6 +295,8 @@ impl SimecParams {
             orth_reg: 0.0,
             seed: 42,
             allow_missing: false,
+            loss: Loss::Mse,
+            fixed_last_layer: None,
         })
     }
 
@@ -238,6 +382,30 @@ impl SimecParams {
         self
     }
 
+    /// The data term of the loss (default [`Loss::Mse`]). [`Loss::BinaryCrossEntropy`] needs
+    /// `output_activation(Activation::Sigmoid)`.
+    pub fn loss(mut self, loss: Loss) -> Self {
+        self.0.loss = loss;
+        self
+    }
+    /// Fixes the last layer to `w_l` (`d x (k * n)`, column block j = slice j) instead of
+    /// training it; only the layers up to the embedding learn, so that `act(f'(x) W_l)`
+    /// approximates the targets for the given `W_l`.
+    ///
+    /// This is the second SimEc of a rectangular similarity matrix `R` (`m1 x m2`, paper
+    /// section 2.2): after a first SimEc maps objects of type 1 to `Y1 = f1(X1)` with `Y1 W_l1
+    /// ~ R`, a second SimEc on the type-2 features `X2` with targets `R^T` and `W_l` fixed to
+    /// `Y1^T` learns `Y2 = f2(X2)` with `Y2 Y1^T ~ R^T`, i.e. `Y1 Y2^T ~ R`, so `f1(x1) .
+    /// f2(x2)` predicts the relation of any new pair.
+    ///
+    /// `fit` checks the shape (`embedding_dim x n_targets * n_slices`) and finiteness. The
+    /// penalties on `W_l` (`s_ll_reg`, `orth_reg`, `l2_reg_out`) must be 0: they would be
+    /// constants.
+    pub fn fixed_last_layer(mut self, w_l: Matrix) -> Self {
+        self.0.fixed_last_layer = Some(w_l);
+        self
+    }
+
     /// Validates every hyperparameter, returning a reference on success.
     pub fn check_ref(&self) -> Result<&SimecValidParams, SimecError> {
         let p = &self.0;
@@ -282,6 +450,28 @@ impl SimecParams {
                 format!("layer {i} with 0 units"),
                 "every hidden layer needs >= 1 unit",
             ));
+        }
+        if p.loss == Loss::BinaryCrossEntropy && p.output_activation != Activation::Sigmoid {
+            return Err(invalid(
+                "output_activation",
+                p.output_activation.name().to_string(),
+                "the bce loss needs a sigmoid output activation",
+            ));
+        }
+        if p.fixed_last_layer.is_some() {
+            for (name, v) in [
+                ("s_ll_reg", p.s_ll_reg),
+                ("orth_reg", p.orth_reg),
+                ("l2_reg_out", p.l2_reg_out),
+            ] {
+                if v != 0.0 {
+                    return Err(invalid(
+                        name,
+                        v.to_string(),
+                        "must be 0 with a fixed last layer (the penalty on W_l would be a constant)",
+                    ));
+                }
+            }
         }
         Ok(p)
     }

@@ -29,16 +29,26 @@
 //! # Loss (per mini-batch, all terms at every step)
 //!
 //! ```text
-//! masked_mse(T, act(Y W_l)) + l2_reg sum(W_hidden^2) + l2_reg_emb sum(W_emb^2)
+//! masked_loss(T, Y W_l) + l2_reg sum(W_hidden^2) + l2_reg_emb sum(W_emb^2)
 //!   + l2_reg_out sum(W_l^2) + s_ll_reg sum_j mean((S_ll,j - W_l,j^T W_l,j)^2)
 //!   + orth_reg mean(((1 - I) o (W_l W_l^T))^2)
 //! ```
 //!
-//! where `masked_mse` is the paper's keras loss
-//! (per row the mean over the present entries, then the mean over rows) and `W_l,j` is
+//! where `masked_loss` is the paper's keras loss: an elementwise [`Loss`] (MSE by default,
+//! or MAE, or binary cross-entropy on a sigmoid output) between `T` and `act(Y W_l)`, per row
+//! the mean over the present entries, then the mean over rows; `W_l,j` is
 //! column block j of `W_l` (`d x n`). An S_ll slice without missing entries uses the closed form
 //! [`regularizers::s_ll_closed_form`] (one `d x n x n` product per step, `W^T W` never formed);
 //! a slice with NaN uses the masked elementwise form.
+//!
+//! # Variants
+//!
+//! - [`SimecParams::fixed_last_layer`] fixes `W_l` instead of training it: the second SimEc
+//!   of a rectangular similarity matrix (paper section 2.2; recipe in its docs).
+//! - [`SimecValidParams::fit_with_validation`] reports the MSE on held-out rows after every
+//!   epoch ([`EpochReport::val_mse`]).
+//! - [`Simec::save`] / [`Simec::load`] store a fitted model in a directory (a TOML file with a
+//!   `format_version` plus burn's burnpack weights; see [`persist`]).
 //!
 //! # Missing values
 //!
@@ -60,14 +70,18 @@ pub mod error;
 pub mod hyperparams;
 pub mod model;
 pub mod optim;
+pub mod persist;
 pub mod regularizers;
 pub mod training;
 
 pub use algorithms::Simec;
-pub use data::{Matrix, SllTarget, SYMMETRY_RTOL};
+pub use data::{Matrix, SllTarget, ValidationSet, SYMMETRY_RTOL};
 pub use error::SimecError;
-pub use hyperparams::{Activation, HiddenLayer, OptimizerKind, SimecParams, SimecValidParams};
+pub use hyperparams::{
+    Activation, HiddenLayer, Loss, OptimizerKind, SimecParams, SimecValidParams,
+};
 pub use optim::Adamax;
+pub use persist::MODEL_FORMAT_VERSION;
 pub use training::EpochReport;
 
 #[cfg(test)]

@@ -97,6 +97,11 @@ impl SimecNet {
         self.output_activation.apply(self.last.forward(y)) // [b, k*n]
     }
 
+    /// The pre-activation output `f'(x) W_l`: `[b, D] -> [b, k * n]`.
+    pub fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        self.last.forward(self.embed(x)) // [b, k*n]
+    }
+
     /// `act(f'(x) W_l)`: `[b, D] -> [b, k * n]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         self.predict_from_embedding(self.embed(x))

@@ -2,18 +2,20 @@
 
 use std::time::Instant;
 
+use burn::module::Param;
 use burn::optim::GradientsParams;
 use burn::prelude::*;
+use burn::tensor::activation;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use crate::algorithms::Simec;
+use crate::algorithms::{map_rows, Simec};
 use crate::data::{
     batch_ranges, check_symmetric, epoch_order, scan, Batch, Matrix, SllTarget, TargetMask,
-    TrainData,
+    TrainData, ValidationSet,
 };
 use crate::error::SimecError;
-use crate::hyperparams::SimecValidParams;
+use crate::hyperparams::{Activation, Loss, SimecValidParams};
 use crate::model::SimecNet;
 use crate::optim::module_optimizer;
 use crate::regularizers::Penalty;
@@ -29,8 +31,12 @@ pub struct EpochReport {
     /// Mean training loss of the epoch (batch losses weighted by batch size, penalties
     /// included), as keras reports it.
     pub loss: f64,
-    /// Wall-clock seconds of the epoch.
+    /// Wall-clock seconds of the epoch's training steps (without the validation pass).
     pub seconds: f64,
+    /// Mean squared error of the predictions on the validation rows after this epoch, over
+    /// their present (non-NaN) target entries; `None` without a validation set (see
+    /// [`SimecValidParams::fit_with_validation`]).
+    pub val_mse: Option<f64>,
 }
 
 /// Masked mean squared error of the paper's keras code: per row
@@ -49,10 +55,65 @@ pub fn data_loss(pred: Tensor<2>, targets: Tensor<2>, mask: Option<&TargetMask>)
     }
 }
 
-/// The full loss of one batch: data loss plus every penalty.
+/// The mean of an elementwise loss `[b, K]` under the paper's masking: per row
+/// `sum(mask o e) / max(sum(mask), 1)`, then the mean over the rows; without a mask the plain
+/// mean.
+pub fn masked_mean(elementwise: Tensor<2>, mask: Option<&TargetMask>) -> Tensor<1> {
+    match mask {
+        None => elementwise.mean(), // [1]
+        Some(m) => {
+            let per_row = (elementwise * m.mask.clone()).sum_dim(1); // [b, 1]
+            (per_row * m.inv_counts.clone()).mean() // [1]
+        }
+    }
+}
+
+/// The masked data term of `loss` for the pre-activation outputs `logits = Y W_l` (`[b, K]`)
+/// and the output activation `act`. [`Loss::Mse`] is exactly [`data_loss`] of
+/// `act(logits)`; [`Loss::Mae`] is [`masked_mean`] of `|t - act(logits)|`;
+/// [`Loss::BinaryCrossEntropy`] (sigmoid output) is [`masked_mean`] of
+/// `max(z, 0) - t z + ln(1 + exp(-|z|))` with `z = logits`, the stable form of
+/// `-(t ln p + (1 - t) ln(1 - p))`, `p = sigmoid(z)`.
+pub fn loss_term(
+    loss: Loss,
+    logits: Tensor<2>,
+    act: Activation,
+    targets: Tensor<2>,
+    mask: Option<&TargetMask>,
+) -> Tensor<1> {
+    match loss {
+        Loss::Mse => data_loss(act.apply(logits), targets, mask),
+        Loss::Mae => masked_mean((targets - act.apply(logits)).abs(), mask),
+        Loss::BinaryCrossEntropy => {
+            let z = logits; // [b, K]
+            let softplus_neg_abs = z.clone().abs().neg().exp().log1p(); // [b, K]
+            let e = activation::relu(z.clone()) - targets * z + softplus_neg_abs; // [b, K]
+            masked_mean(e, mask)
+        }
+    }
+}
+
+/// The full loss of one batch with the MSE data term: data loss plus every penalty.
+#[cfg(test)]
 pub(crate) fn batch_loss(net: &SimecNet, batch: &Batch, penalty: &Penalty) -> Tensor<1> {
-    let pred = net.forward(batch.x.clone()); // [b, K]
-    let loss = data_loss(pred, batch.targets.clone(), batch.mask.as_ref()); // [1]
+    batch_loss_with(net, Loss::Mse, batch, penalty)
+}
+
+/// The full loss of one batch: the `loss_kind` data term plus every penalty.
+pub(crate) fn batch_loss_with(
+    net: &SimecNet,
+    loss_kind: Loss,
+    batch: &Batch,
+    penalty: &Penalty,
+) -> Tensor<1> {
+    let logits = net.logits(batch.x.clone()); // [b, K]
+    let loss = loss_term(
+        loss_kind,
+        logits,
+        net.output_activation,
+        batch.targets.clone(),
+        batch.mask.as_ref(),
+    ); // [1]
     match penalty.total(net) {
         Some(p) => loss + p,
         None => loss,
@@ -108,6 +169,18 @@ pub(crate) fn validate(
     }
     scan(x, "X", false, false)?;
     let n_missing = scan(targets, "targets", true, params.allow_missing)?;
+    check_loss_range(params.loss, targets)?;
+    if let Some(w) = &params.fixed_last_layer {
+        if w.rows() != params.embedding_dim || w.cols() != targets.cols() {
+            return Err(SimecError::LastLayerShape {
+                rows: w.rows(),
+                cols: w.cols(),
+                expected_rows: params.embedding_dim,
+                expected_cols: targets.cols(),
+            });
+        }
+        scan(w, "the fixed last layer", false, false)?;
+    }
     match s_ll {
         None if params.s_ll_reg > 0.0 => {
             return Err(SimecError::SllMissing {
@@ -144,16 +217,88 @@ pub(crate) fn validate(
     })
 }
 
-/// Trains a network on validated input; see [`SimecValidParams::fit_with_callback`].
+/// Errors unless every present target lies in the range of `loss` (`[0, 1]` for BCE).
+fn check_loss_range(loss: Loss, targets: &Matrix) -> Result<(), SimecError> {
+    if loss != Loss::BinaryCrossEntropy {
+        return Ok(());
+    }
+    let cols = targets.cols().max(1);
+    match targets
+        .data()
+        .iter()
+        .position(|v| !v.is_nan() && !(0.0..=1.0).contains(v))
+    {
+        None => Ok(()),
+        Some(i) => Err(SimecError::TargetOutOfRange {
+            row: i / cols,
+            col: i % cols,
+            value: targets.data()[i],
+            min: 0.0,
+            max: 1.0,
+            loss: "bce",
+        }),
+    }
+}
+
+/// Validates a validation set against the training shapes.
+fn validate_holdout(
+    params: &SimecValidParams,
+    input_dim: usize,
+    n_outputs: usize,
+    v: &ValidationSet<'_>,
+) -> Result<(), SimecError> {
+    let shape = |what, got, expected| SimecError::ValidationShape {
+        what,
+        got,
+        expected,
+    };
+    if v.x.cols() != input_dim {
+        return Err(shape("feature columns", v.x.cols(), input_dim));
+    }
+    if v.targets.rows() != v.x.rows() {
+        return Err(shape(
+            "target rows (= feature rows)",
+            v.targets.rows(),
+            v.x.rows(),
+        ));
+    }
+    if v.targets.cols() != n_outputs {
+        return Err(shape("target columns", v.targets.cols(), n_outputs));
+    }
+    scan(v.x, "validation X", false, false)?;
+    if v.targets.rows() > 0 {
+        scan(v.targets, "validation targets", true, params.allow_missing)?;
+    }
+    Ok(())
+}
+
+/// Mean squared error over the present (non-NaN) entries of `targets`, in f64; `None` when no
+/// entry is present.
+pub(crate) fn present_mse(pred: &Matrix, targets: &Matrix) -> Option<f64> {
+    let (mut sum, mut count) = (0.0f64, 0usize);
+    for (p, t) in pred.data().iter().zip(targets.data()) {
+        if !t.is_nan() {
+            sum += (f64::from(*p) - f64::from(*t)).powi(2);
+            count += 1;
+        }
+    }
+    (count > 0).then(|| sum / count as f64)
+}
+
+/// Trains a network on validated input; see [`SimecValidParams::fit_with_validation`].
 pub(crate) fn train(
     params: &SimecValidParams,
     x: &Matrix,
     targets: &Matrix,
     s_ll: Option<&SllTarget<'_>>,
+    validation: Option<&ValidationSet<'_>>,
     device: &Device,
     callback: &mut dyn FnMut(EpochReport),
 ) -> Result<Simec, SimecError> {
     let checked = validate(params, x, targets, s_ll)?;
+    if let Some(v) = validation {
+        validate_holdout(params, x.cols(), targets.cols(), v)?;
+    }
     let plain = device.clone().without_autodiff();
     let ad = device.clone().autodiff();
     let mut rng = StdRng::seed_from_u64(params.seed);
@@ -161,6 +306,11 @@ pub(crate) fn train(
     let data = TrainData::upload(x, targets, checked.n_missing, &plain);
     let penalty = Penalty::new(params, checked.n_targets, s_ll, &ad);
     let mut net = SimecNet::init(params, x.cols(), checked.n_targets, &mut rng, &ad);
+    if let Some(w) = &params.fixed_last_layer {
+        // Not trained: no gradient is tracked, so the optimizer never sees it.
+        let data = TensorData::new(w.data().to_vec(), [w.rows(), w.cols()]);
+        net.last.weight = Param::from_data(data, &ad).set_require_grad(false);
+    }
     let mut optim = module_optimizer(params.optimizer);
     let m = data.rows();
     let mut history = Vec::with_capacity(params.epochs);
@@ -173,7 +323,7 @@ pub(crate) fn train(
         for (s, e) in batch_ranges(m, params.batch_size) {
             let idx = order.clone().narrow(0, s, e - s); // [b]
             let batch = data.batch(idx);
-            let loss = batch_loss(&net, &batch, &penalty); // [1]
+            let loss = batch_loss_with(&net, params.loss, &batch, &penalty); // [1]
             loss_sum = loss_sum + loss.clone().inner().mul_scalar((e - s) as f64);
             let grads = GradientsParams::from_grads(loss.backward(), &net);
             net = optim.step(params.learning_rate, net, grads);
@@ -185,11 +335,21 @@ pub(crate) fn train(
         if !loss.is_finite() {
             return Err(SimecError::Diverged { epoch, loss });
         }
+        let seconds = start.elapsed().as_secs_f64();
+        let val_mse = match validation {
+            Some(v) if v.x.rows() > 0 => {
+                let valid_net = net.valid();
+                let pred = map_rows(v.x, targets.cols(), &plain, |xb| valid_net.forward(xb))?;
+                present_mse(&pred, v.targets)
+            }
+            _ => None,
+        };
         let report = EpochReport {
             epoch,
             epochs: params.epochs,
             loss,
-            seconds: start.elapsed().as_secs_f64(),
+            seconds,
+            val_mse,
         };
         history.push(report);
         callback(report);

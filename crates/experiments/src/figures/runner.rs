@@ -58,8 +58,11 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
     /// are not writable), takes the run lock and opens the results CSV (fresh with `--force`).
     ///
     /// # Errors
-    /// Unknown profile or config key, unwritable results directory, a concurrent run.
+    /// Unknown profile or config key, unwritable results directory, a concurrent run, a backend
+    /// that is not compiled in or whose device fails to start.
     pub fn start(figure: &'static str, args: &FigureArgs) -> Result<Self> {
+        // Fail before any work when the backend is not compiled in or its device cannot start.
+        args.backend.try_device()?;
         let config_path = args
             .config
             .clone()

@@ -14,7 +14,8 @@ use std::path::PathBuf;
 
 pub use line::{draw_line_plot, draw_panels, LinePlot, LineSeries, LINE_PLOT_SIZE, PANEL_SIZE};
 pub use scatter::{
-    draw_scatter, spread_subset, ScatterPlot, ScatterPoint, Thumbnail, SCATTER_SIZE,
+    draw_scatter, draw_scatter_panels, spread_subset, ScatterPlot, ScatterPoint, Thumbnail,
+    SCATTER_SIZE,
 };
 pub use style::{palette, PALETTE};
 

@@ -67,33 +67,45 @@ pub struct ScatterPlot {
 ///
 /// Errors on a thumbnail whose pixel count is not `width * height`, or on a bad fixed range.
 pub fn draw_scatter(plot: &ScatterPlot, svg_path: &Path, png_path: &Path) -> Result<(), PlotError> {
-    for (i, t) in plot.thumbnails.iter().enumerate() {
-        if t.width.checked_mul(t.height) != Some(t.pixels.len()) || t.width == 0 {
-            return Err(PlotError::InvalidInput(format!(
-                "thumbnail {i}: {} pixels for a {} x {} image",
-                t.pixels.len(),
-                t.width,
-                t.height
-            )));
-        }
+    render(&Scatter::validated(plot)?, SCATTER_SIZE, svg_path, png_path)
+}
+
+/// Draws `plots` side by side, each panel [`SCATTER_SIZE`], into `svg_path` and `png_path`
+/// (Figure 5's three embeddings).
+///
+/// Errors on an empty `plots` and as [`draw_scatter`] for each panel.
+pub fn draw_scatter_panels(
+    plots: &[ScatterPlot],
+    svg_path: &Path,
+    png_path: &Path,
+) -> Result<(), PlotError> {
+    if plots.is_empty() {
+        return Err(PlotError::InvalidInput("no scatter panels to draw".into()));
     }
-    let xs = plot.points.iter().map(|p| p.x);
-    let ys = plot.points.iter().map(|p| p.y);
-    let x = match plot.x_range {
-        Some(r) => {
-            check_range(r, false, "x")?;
-            r
+    let panels = plots
+        .iter()
+        .map(Scatter::validated)
+        .collect::<Result<Vec<_>, _>>()?;
+    let width = SCATTER_SIZE.0.saturating_mul(plots.len() as u32);
+    render(
+        &ScatterPanels(panels),
+        (width, SCATTER_SIZE.1),
+        svg_path,
+        png_path,
+    )
+}
+
+/// Validated scatter plots drawn side by side.
+struct ScatterPanels<'a>(Vec<Scatter<'a>>);
+
+impl Figure for ScatterPanels<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let areas = root.split_evenly((1, self.0.len()));
+        for (area, panel) in areas.iter().zip(&self.0) {
+            panel.draw(area)?;
         }
-        None => auto_range(xs, false),
-    };
-    let y = match plot.y_range {
-        Some(r) => {
-            check_range(r, false, "y")?;
-            r
-        }
-        None => auto_range(ys, false),
-    };
-    render(&Scatter { plot, x, y }, SCATTER_SIZE, svg_path, png_path)
+        Ok(())
+    }
 }
 
 /// Picks a spatially spread subset of `points` for thumbnails: the bounding box of the finite
@@ -137,6 +149,39 @@ struct Scatter<'a> {
     y: (f64, f64),
 }
 
+impl<'a> Scatter<'a> {
+    /// Checks the thumbnails and fixed ranges and resolves the automatic ones.
+    fn validated(plot: &'a ScatterPlot) -> Result<Self, PlotError> {
+        for (i, t) in plot.thumbnails.iter().enumerate() {
+            if t.width.checked_mul(t.height) != Some(t.pixels.len()) || t.width == 0 {
+                return Err(PlotError::InvalidInput(format!(
+                    "thumbnail {i}: {} pixels for a {} x {} image",
+                    t.pixels.len(),
+                    t.width,
+                    t.height
+                )));
+            }
+        }
+        let xs = plot.points.iter().map(|p| p.x);
+        let ys = plot.points.iter().map(|p| p.y);
+        let x = match plot.x_range {
+            Some(r) => {
+                check_range(r, false, "x")?;
+                r
+            }
+            None => auto_range(xs, false),
+        };
+        let y = match plot.y_range {
+            Some(r) => {
+                check_range(r, false, "y")?;
+                r
+            }
+            None => auto_range(ys, false),
+        };
+        Ok(Self { plot, x, y })
+    }
+}
+
 impl Figure for Scatter<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let plot = self.plot;
@@ -155,8 +200,8 @@ impl Figure for Scatter<'_> {
             .configure_mesh()
             .x_desc(plot.x_label.as_str())
             .y_desc(plot.y_label.as_str())
-            .x_label_formatter(&|v| tick_label(*v))
-            .y_label_formatter(&|v| tick_label(*v))
+            .x_label_formatter(&|v| tick_label(snap_zero(*v, self.x)))
+            .y_label_formatter(&|v| tick_label(snap_zero(*v, self.y)))
             .label_style(("sans-serif", 14))
             .axis_desc_style(("sans-serif", 16))
             .light_line_style(BLACK.mix(0.05))
@@ -186,13 +231,15 @@ impl Figure for Scatter<'_> {
         }
 
         let scale = plot.thumbnail_scale.max(1) as i32;
+        // backend_coord is absolute; `root` draws relative to its own corner (a panel's offset).
+        let (bx, by) = root.get_base_pixel();
         for t in &plot.thumbnails {
             if !(t.x.is_finite() && t.y.is_finite()) {
                 continue;
             }
             let (cx, cy) = chart.backend_coord(&(t.x, t.y));
             let (w, h) = (t.width as i32 * scale, t.height as i32 * scale);
-            draw_thumbnail(root, t, (cx - w / 2, cy - h / 2), scale)?;
+            draw_thumbnail(root, t, (cx - bx - w / 2, cy - by - h / 2), scale)?;
         }
 
         if !classes.is_empty() {
@@ -206,6 +253,15 @@ impl Figure for Scatter<'_> {
                 .map_err(msg)?;
         }
         Ok(())
+    }
+}
+
+/// A tick at float noise around 0 (`-1.1e-16` on a range symmetric about 0) is 0.
+fn snap_zero(v: f64, range: (f64, f64)) -> f64 {
+    if v.abs() <= 1e-9 * (range.1 - range.0).abs() {
+        0.0
+    } else {
+        v
     }
 }
 

@@ -1,0 +1,106 @@
+//! Figure 4 (left) through the library entry point on real MNIST (`<repo>/../shared/data/mnist`):
+//! the `quick` profile of `experiments/fig4_lambda.toml`, cut to lambda in {0, 1} to stay under a
+//! minute, run into a temporary directory; then the paper's qualitative claim is checked.
+
+use std::path::{Path, PathBuf};
+
+use experiments::cli::{BackendArg, FigureArgs};
+use experiments::figures::fig4_lambda::{self, plot_x, SERIES};
+use experiments::results::ResultsFile;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh temp dir holding the figure's config plus a `test` profile extending `quick`.
+fn scratch_config(figure: &str, extra: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("simec-{figure}-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let base =
+        std::fs::read_to_string(repo().join("experiments").join(format!("{figure}.toml"))).unwrap();
+    let config = dir.join(format!("{figure}.toml"));
+    std::fs::write(&config, format!("{base}\n{extra}")).unwrap();
+    (dir, config)
+}
+
+fn args(dir: &Path, config: PathBuf) -> FigureArgs {
+    FigureArgs {
+        profile: "test".into(),
+        data_dir: Some(repo().join("../shared/data/mnist")),
+        results_dir: Some(dir.join("results")),
+        figures_dir: Some(dir.join("figures")),
+        force: true,
+        seed: None,
+        backend: BackendArg::Cpu,
+        config: Some(config),
+    }
+}
+
+#[test]
+fn quick_profile_yyt_collapses_for_large_lambda_while_ywl_stays_low() {
+    let (dir, config) = scratch_config(
+        fig4_lambda::FIGURE,
+        "[profiles.test]\nextends = \"quick\"\nlambdas = [0.0, 1.0]\n",
+    );
+    fig4_lambda::run(&args(&dir, config)).unwrap();
+    let results = ResultsFile::open(dir.join("results/fig4_lambda.csv")).unwrap();
+    let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
+    for s in SERIES {
+        for x in [0.0, 1.0] {
+            let v = mse(s, x);
+            assert!(v.is_finite() && v > 0.0, "{s} at {x}: {v}");
+        }
+    }
+    assert!(results
+        .rows()
+        .iter()
+        .all(|r| r.figure == "fig4_lambda" && r.x_name == "lambda"));
+    // Without the S_ll term W_l is not tied to Y: Y Y^T is far off (paper: 4.5 vs 4.4e-4).
+    let (yyt0, yyt1) = (mse("YYt_train", 0.0), mse("YYt_train", 1.0));
+    assert!(yyt0 > 0.1, "YYt_train at lambda 0: {yyt0}");
+    assert!(
+        yyt1 < yyt0 / 50.0,
+        "YYt_train: {yyt0} at lambda 0, {yyt1} at 1"
+    );
+    for s in ["YYt_train_test", "YYt_test"] {
+        assert!(mse(s, 1.0) < mse(s, 0.0) / 50.0, "{s}");
+    }
+    // Y W_l approximates K for every lambda, near the rank-10 optimum (~4e-4 .. 1e-3).
+    for s in ["YWl_train", "YWl_train_test"] {
+        for x in [0.0, 1.0] {
+            assert!(mse(s, x) < 2e-3, "{s} at {x}: {}", mse(s, x));
+        }
+    }
+    assert!(dir.join("figures/fig4_lambda.svg").exists());
+    assert!(dir.join("figures/fig4_lambda.png").exists());
+    assert!(dir.join("results/fig4_lambda.meta.toml").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn lambda_zero_is_drawn_one_decade_left_of_the_smallest_lambda() {
+    let paper = [0.0, 1e-4, 1e-3, 0.01, 0.1, 0.5, 1.0];
+    assert_eq!(plot_x(0.0, &paper), -5.0);
+    assert!((plot_x(1e-4, &paper) + 4.0).abs() < 1e-12);
+    assert_eq!(plot_x(1.0, &paper), 0.0);
+    assert_eq!(plot_x(0.0, &[0.0, 0.5]), -2.0);
+    assert_eq!(plot_x(0.0, &[0.0]), 0.0);
+}
+
+#[test]
+fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
+    let path = repo().join("experiments/fig4_lambda.toml");
+    for name in experiments::config::profile_names(&path).unwrap() {
+        let p: fig4_lambda::Fig4LambdaProfile =
+            experiments::config::load_profile(&path, &name).unwrap();
+        assert_eq!(p.embedding_dim, 10, "{name}");
+        if name == "paper" {
+            assert_eq!((p.m_train, p.m_test, p.simec.n_targets), (8000, 2000, 8000));
+            assert_eq!(p.lambdas, vec![0.0, 1e-4, 1e-3, 0.01, 0.1, 0.5, 1.0]);
+            assert_eq!((p.simec.learning_rate, p.simec.epochs), (0.0005, 25));
+            assert_eq!(p.simec.hidden.len(), 1);
+            assert_eq!(p.simec.hidden[0].0, 1000);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Figure 4 (middle) through the library entry point on real MNIST (`<repo>/../shared/data/mnist`):
+//! the `quick` profile of `experiments/fig4_targets.toml`, cut to two values of n to stay under a
+//! minute, run into a temporary directory; then the paper's qualitative claim is checked.
+
+use std::path::{Path, PathBuf};
+
+use experiments::cli::{BackendArg, FigureArgs};
+use experiments::figures::fig4_targets;
+use experiments::results::ResultsFile;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A fresh temp dir holding the figure's config plus a `test` profile extending `quick`.
+fn scratch_config(figure: &str, extra: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("simec-{figure}-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let base =
+        std::fs::read_to_string(repo().join("experiments").join(format!("{figure}.toml"))).unwrap();
+    let config = dir.join(format!("{figure}.toml"));
+    std::fs::write(&config, format!("{base}\n{extra}")).unwrap();
+    (dir, config)
+}
+
+fn args(dir: &Path, config: PathBuf) -> FigureArgs {
+    FigureArgs {
+        profile: "test".into(),
+        data_dir: Some(repo().join("../shared/data/mnist")),
+        results_dir: Some(dir.join("results")),
+        figures_dir: Some(dir.join("figures")),
+        force: true,
+        seed: None,
+        backend: BackendArg::Cpu,
+        config: Some(config),
+    }
+}
+
+#[test]
+fn quick_profile_simec_approaches_kpca_with_few_targets() {
+    let (dir, config) = scratch_config(
+        fig4_targets::FIGURE,
+        "[profiles.test]\nextends = \"quick\"\nn_targets = [100, 1000]\n",
+    );
+    fig4_targets::run(&args(&dir, config)).unwrap();
+    let results = ResultsFile::open(dir.join("results/fig4_targets.csv")).unwrap();
+    let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
+    assert!(results
+        .rows()
+        .iter()
+        .all(|r| r.figure == "fig4_targets" && r.x_name == "n_targets"));
+    // The kPCA reference is written for every x, with the same value.
+    for s in ["kpca_train", "kpca_test"] {
+        assert_eq!(mse(s, 100.0), mse(s, 1000.0), "{s}");
+    }
+    let (kpca_train, kpca_test) = (mse("kpca_train", 100.0), mse("kpca_test", 100.0));
+    assert!(kpca_train > 0.0 && kpca_train < kpca_test * 1.5);
+    for n in [100.0, 1000.0] {
+        let (tr, te) = (mse("simec_train", n), mse("simec_test", n));
+        // kPCA is the optimum of the training error; the SimEc stays close to it even with 100
+        // targets (paper: within 1.5x at n = 100, 1.04x at n = 8000).
+        assert!(
+            tr >= kpca_train * 0.999,
+            "simec_train {tr} below kPCA {kpca_train} at n = {n}"
+        );
+        assert!(
+            tr < 2.0 * kpca_train,
+            "simec_train {tr} vs kPCA {kpca_train} at n = {n}"
+        );
+        assert!(
+            te < 2.0 * kpca_test,
+            "simec_test {te} vs kPCA {kpca_test} at n = {n}"
+        );
+    }
+    assert!(dir.join("figures/fig4_targets.svg").exists());
+    assert!(dir.join("figures/fig4_targets.png").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
+    let path = repo().join("experiments/fig4_targets.toml");
+    for name in experiments::config::profile_names(&path).unwrap() {
+        let p: fig4_targets::Fig4TargetsProfile =
+            experiments::config::load_profile(&path, &name).unwrap();
+        assert_eq!(p.embedding_dim, 10, "{name}");
+        assert!(p.n_targets.iter().all(|&n| n <= p.m_train), "{name}");
+        if name == "paper" {
+            assert_eq!((p.m_train, p.m_test), (8000, 2000));
+            assert_eq!(
+                p.n_targets,
+                vec![100, 250, 500, 750, 1000, 1500, 2500, 5000, 8000]
+            );
+            assert_eq!((p.simec.s_ll_reg, p.simec.learning_rate), (5.0, 0.0005));
+            assert_eq!(p.simec.epochs, 25);
+        }
+    }
+}

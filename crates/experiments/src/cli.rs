@@ -54,7 +54,8 @@ const HOW_TCH: &str = "Run `just setup-tch` once (PyTorch 2.9.0 into .venv-tch),
     `just fig3 quick --backend tch-cpu` (builds target/tch/release/fig3 and runs it) or \
     `just build-tch` for every binary; by hand: `scripts/with-tch.sh cargo build --release \
     --features experiments/tch -p experiments`. See crates/experiments/BACKENDS.md.";
-const HOW_CUDA: &str = "Run e.g. `just fig3 quick --backend cuda` (builds target/cuda/release/fig3 \
+const HOW_CUDA: &str =
+    "Run e.g. `just fig3 quick --backend cuda` (builds target/cuda/release/fig3 \
     and runs it) or `just build-cuda`; by hand: `cargo build --release --features experiments/cuda \
     -p experiments --target-dir target/cuda`. Running needs an NVIDIA GPU and driver. See \
     crates/experiments/BACKENDS.md.";

@@ -44,7 +44,8 @@ fn npy_f64_fortran_and_1d_inputs() {
     let t = Table::read(&p64).unwrap();
     assert_eq!(t.matrix.row(2), &[20.5, 21.5, 22.5, 23.5]);
     // Fortran order.
-    let f = a64.t().to_owned().reversed_axes();
+    let mut f = ndarray::Array2::<f64>::zeros(ndarray::ShapeBuilder::f((3, 4)));
+    f.assign(&a64);
     assert!(!f.is_standard_layout());
     let pf = tmp.path().join("fortran.npy");
     ndarray_npy::write_npy(&pf, &f).unwrap();

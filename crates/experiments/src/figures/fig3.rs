@@ -165,7 +165,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     // --- SimEcs ---------------------------------------------------------------------------------
     let x_train = to_simec(&split.x_train); // [m, 784]
     let x_test = to_simec(&split.x_test); // [m_test, 784]
-    let device = args.backend.device();
+    let device = args.backend.try_device()?;
     for (name, arch) in &profile.simec {
         let (train_series, test_series) =
             (format!("simec_{name}_train"), format!("simec_{name}_test"));

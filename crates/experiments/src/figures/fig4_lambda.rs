@@ -114,7 +114,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         let k_tt_n = (n < m).then(|| kern.k_test_train.columns(0, n).into_owned()); // [m_test, n]
         let k_n = k_n.as_ref().unwrap_or(&kern.k);
         let k_tt_n = k_tt_n.as_ref().unwrap_or(&kern.k_test_train);
-        let device = args.backend.device();
+        let device = args.backend.try_device()?;
 
         for &lambda in &lambdas {
             if SERIES.iter().all(|s| run.is_done(s, lambda)) {

@@ -29,11 +29,11 @@ use anyhow::{bail, Context, Result};
 use nalgebra::DMatrix;
 use serde::Deserialize;
 
+use super::mean_filled::{mean_filled_general_embedding, NotebookMaskStream};
 use super::rbf::{self, RbfData, RbfSetup, SeriesStyle};
 use super::runner::{FigureRun, PointOutcome};
 use crate::cli::FigureArgs;
 use crate::config::{point_seed, SimecArch};
-use super::mean_filled::{mean_filled_general_embedding, NotebookMaskStream};
 use crate::convert::from_simec;
 
 /// Figure name: results file stem, `figure` column, config file stem.
@@ -258,7 +258,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         }
 
         // --- SimEcs -------------------------------------------------------------------------
-        let device = args.backend.device();
+        let device = args.backend.try_device()?;
         let n = profile.simec.n_targets;
         let mut stream = new_stream();
         for &f in &xs {

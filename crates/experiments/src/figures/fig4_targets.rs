@@ -106,7 +106,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         }
 
         // --- SimEcs ------------------------------------------------------------------------------
-        let device = args.backend.device();
+        let device = args.backend.try_device()?;
         for &n in &profile.n_targets {
             let x = n as f64;
             if run.is_done("simec_train", x) && run.is_done("simec_test", x) {

@@ -147,7 +147,11 @@ pub fn general_eigen_top(
 ) -> Result<GeneralEigen> {
     let n = a.nrows();
     if a.ncols() != n {
-        bail!("general_eigen_top: matrix is {} x {}, expected square", n, a.ncols());
+        bail!(
+            "general_eigen_top: matrix is {} x {}, expected square",
+            n,
+            a.ncols()
+        );
     }
     if k == 0 || k > n {
         bail!("general_eigen_top: k = {k}, expected 1..={n}");
@@ -226,13 +230,17 @@ pub fn mean_filled_general_embedding(
             m * cols
         );
     }
-    let filled = DMatrix::from_fn(m, cols, |i, j| {
-        if mask[i * cols + j] {
-            fill
-        } else {
-            k[(i, j)]
-        }
-    }); // [m, m]
+    let filled = DMatrix::from_fn(
+        m,
+        cols,
+        |i, j| {
+            if mask[i * cols + j] {
+                fill
+            } else {
+                k[(i, j)]
+            }
+        },
+    ); // [m, m]
     let eig = general_eigen_top(&filled, d, 1e-10, 2000)?;
     drop(filled);
     let mut y = eig.vectors; // [m, d]
@@ -275,7 +283,11 @@ mod tests {
         let a = &s * DMatrix::from_diagonal(&l) * s.clone().try_inverse().unwrap();
         let eig = general_eigen_top(&a, 3, 1e-12, 5000).unwrap();
         for c in 0..3 {
-            assert!((eig.values[c] - l[c]).abs() < 1e-9 * l[0], "{}", eig.values[c]);
+            assert!(
+                (eig.values[c] - l[c]).abs() < 1e-9 * l[0],
+                "{}",
+                eig.values[c]
+            );
             let v = eig.vectors.column(c);
             assert!(((&a * v) - v * eig.values[c]).norm() < 1e-8 * l[0]);
             assert!((v.norm() - 1.0).abs() < 1e-12);

@@ -53,6 +53,10 @@ compare REF NEW: build
 update-references *FIGURES: build
     for f in {{ if FIGURES == "" { quick_figures } else { FIGURES } }}; do ./scripts/figure.sh "$f" quick --force; done
 
+# Seed spread of quick profiles (seeds 1..5, SEEDS=N to change): prints the tolerances it suggests for experiments/regression.toml.
+measure-tolerances +FIGURES: build
+    ./scripts/measure-tolerances.sh {{FIGURES}}
+
 # Write results/REPLICATION.md: every paper point, ours vs paper.
 report: build
     target/release/report
@@ -92,7 +96,7 @@ build-cuda:
 
 # Workloads: SimEc epochs of Figures 3/4/7, eigen top-10 / full, RBF kernel, blocked MSE, against the
 # measured sgemm/dgemm peak; `just bench NAME...` runs only those, `just bench quick` is a CI smoke test.
-# Time the real workloads into results/bench.csv (`just bench`, `just bench NAME...`, `just bench quick`).
+# Times the real workloads into results/bench.csv (`just bench`, `just bench NAME...`, `just bench quick`).
 bench *ARGS: build
     target/release/bench {{ARGS}}
 
@@ -116,11 +120,12 @@ fig7_s1s2 *ARGS: build
 
 # `simec` command-line tool on your own data: exports a small MNIST subset (1000 train / 500 test) as CSV, fits a SimEc, embeds the held-out points and prints their MSE (< 1 minute after the build).
 example-cli out="target/example-cli":
-    cargo build --release -p simec-cli --bin simec -p experiments --example export_cli_example
+    cargo build --release -p simec-cli
+    cargo build --release -p experiments --example export_cli_example
     {{bins}}/examples/export_cli_example --out {{out}} --train 1000 --test 500
     time {{bins}}/simec fit --features {{out}}/X_train.csv --targets {{out}}/S_train.csv --embedding-dim 10 --hidden 100:tanh --s-ll-reg 0.5 --validation-fraction 0.1 --epochs 25 --embed-out {{out}}/Y_train.csv --out {{out}}/model --force
     {{bins}}/simec transform --model {{out}}/model --features {{out}}/X_test.csv --out {{out}}/Y_test.csv
-    @echo "training points:" && {{bins}}/simec evaluate --embedding {{out}}/Y_train.csv --similarity {{out}}/S_train.csv
+    @echo "all 1000 training rows (incl. the 10% validation rows):" && {{bins}}/simec evaluate --embedding {{out}}/Y_train.csv --similarity {{out}}/S_train.csv
     @echo "held-out test points:" && {{bins}}/simec evaluate --embedding {{out}}/Y_test.csv --similarity {{out}}/S_test.csv
 
 # Every figure (3 to 7) in turn: `just all-figures` (paper profiles, hours on 2 cores; resumes),

@@ -35,7 +35,14 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+try:
+    import numpy as np
+    import scipy  # noqa: F401  (checked here, used by the eigen benchmarks)
+    import torch  # noqa: F401
+except ImportError as e:
+    sys.exit(f"bench/pytorch_reference.py needs torch, numpy and scipy ({e}); e.g. "
+             "`python3 -m venv /tmp/torchbench && /tmp/torchbench/bin/pip install torch numpy "
+             "scipy`, then `PYTHON=/tmp/torchbench/bin/python just bench-pytorch`")
 
 REPO = Path(__file__).resolve().parent.parent
 

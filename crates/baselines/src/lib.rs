@@ -10,7 +10,8 @@
 //! - [`ridge`]: scikit-learn-exact ridge regression with K-fold CV (the "ED + ridge" baseline,
 //!   Figure 3).
 //! - [`KernelPca`]: scikit-learn-exact kernel PCA on a precomputed kernel (Figure 4).
-//! - [`mean_filled_embedding`]: the missing-targets baseline (Figure 4, right).
+//! - [`mean_filled_embedding`]: the missing-targets baseline (Figure 4, right);
+//!   [`general_eigen_full`] (`dgeev`, as `np.linalg.eig`) for its non-symmetric variant.
 //! - [`split_by_sign`], [`mse_absolute_largest`]: indefinite similarities (Figures 5-7).
 //!
 //! Matrices are nalgebra `DMatrix<f64>` (column-major); all bad input is reported as a
@@ -24,6 +25,7 @@ mod center;
 mod checks;
 mod eigen;
 mod error;
+mod general;
 mod indefinite;
 mod kpca;
 mod missing;
@@ -37,6 +39,7 @@ pub use eigen::{
     symmetric_eigen_full_owned, symmetric_eigen_top_k, symmetric_eigen_top_k_owned, Eigen,
 };
 pub use error::BaselineError;
+pub use general::{general_eigen_full, GeneralEigenFull};
 pub use indefinite::{mse_absolute_largest, split_by_sign};
 pub use kpca::KernelPca;
 pub use missing::{

@@ -210,14 +210,28 @@ fn probe(backend: &'static str, device: &burn::tensor::Device) -> Result<(), Bac
         Ok(Ok(v)) if v == [1.0, 2.0] => Ok(()),
         Ok(Ok(v)) => Err(unavailable(format!("probe tensor read back as {v:?}"))),
         Ok(Err(e)) => Err(unavailable(format!("{e:?}"))),
-        Err(payload) => Err(unavailable(
+        Err(payload) => Err(unavailable(short_panic_message(
             payload
                 .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_string()))
-                .unwrap_or_else(|| "the backend panicked".into()),
-        )),
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("the backend panicked"),
+        ))),
     }
+}
+
+/// The first line of a backend's panic message, without the `unwrap` wrapper (libtorch appends
+/// a 40-frame C++ backtrace, escaped as `\n` inside a Debug-formatted string).
+fn short_panic_message(msg: &str) -> String {
+    let msg = msg
+        .strip_prefix("called `Result::unwrap()` on an `Err` value: ")
+        .unwrap_or(msg);
+    let end = [msg.find('\n'), msg.find("\\n")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(msg.len());
+    msg[..end].to_string()
 }
 
 /// clap value parser for `--backend`: the enum's names, then [`BackendArg::check_compiled`], so
@@ -335,6 +349,18 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn panic_messages_are_cut_to_their_first_line() {
+        let libtorch = "called `Result::unwrap()` on an `Err` value: Torch(\"Found no NVIDIA \
+                        driver on your system.\\nException raised from device_count_impl\")";
+        assert_eq!(
+            short_panic_message(libtorch),
+            "Torch(\"Found no NVIDIA driver on your system."
+        );
+        assert_eq!(short_panic_message("no device\nmore"), "no device");
+        assert_eq!(short_panic_message("plain"), "plain");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Figure 4 (middle) through the library entry point on real MNIST (`<repo>/../shared/data/mnist`):
-//! the `quick` profile of `experiments/fig4_targets.toml`, cut to two values of n to stay under a
-//! minute, run into a temporary directory; then the paper's qualitative claim is checked.
+//! the `quick` profile of `experiments/fig4_targets.toml`, cut to its largest n (all 1000 columns)
+//! to stay under a minute, run into a temporary directory; then the paper's qualitative claim is
+//! checked.
 
 use std::path::{Path, PathBuf};
 
@@ -38,10 +39,10 @@ fn args(dir: &Path, config: PathBuf) -> FigureArgs {
 }
 
 #[test]
-fn quick_profile_simec_approaches_kpca_with_few_targets() {
+fn quick_profile_simec_comes_close_to_kpca() {
     let (dir, config) = scratch_config(
         fig4_targets::FIGURE,
-        "[profiles.test]\nextends = \"quick\"\nn_targets = [100, 1000]\n",
+        "[profiles.test]\nextends = \"quick\"\nn_targets = [1000]\n",
     );
     fig4_targets::run(&args(&dir, config)).unwrap();
     let results = ResultsFile::open(dir.join("results/fig4_targets.csv")).unwrap();
@@ -50,29 +51,20 @@ fn quick_profile_simec_approaches_kpca_with_few_targets() {
         .rows()
         .iter()
         .all(|r| r.figure == "fig4_targets" && r.x_name == "n_targets"));
-    // The kPCA reference is written for every x, with the same value.
-    for s in ["kpca_train", "kpca_test"] {
-        assert_eq!(mse(s, 100.0), mse(s, 1000.0), "{s}");
-    }
-    let (kpca_train, kpca_test) = (mse("kpca_train", 100.0), mse("kpca_test", 100.0));
+    let (kpca_train, kpca_test) = (mse("kpca_train", 1000.0), mse("kpca_test", 1000.0));
     assert!(kpca_train > 0.0 && kpca_train < kpca_test * 1.5);
-    for n in [100.0, 1000.0] {
-        let (tr, te) = (mse("simec_train", n), mse("simec_test", n));
-        // kPCA is the optimum of the training error; the SimEc stays close to it even with 100
-        // targets (paper: within 1.5x at n = 100, 1.04x at n = 8000).
-        assert!(
-            tr >= kpca_train * 0.999,
-            "simec_train {tr} below kPCA {kpca_train} at n = {n}"
-        );
-        assert!(
-            tr < 2.0 * kpca_train,
-            "simec_train {tr} vs kPCA {kpca_train} at n = {n}"
-        );
-        assert!(
-            te < 2.0 * kpca_test,
-            "simec_test {te} vs kPCA {kpca_test} at n = {n}"
-        );
-    }
+    let (tr, te) = (mse("simec_train", 1000.0), mse("simec_test", 1000.0));
+    // kPCA is the optimum of the training error (a rank-10 approximation of K); the SimEc cannot
+    // beat it and comes close (paper: 1.04x at n = 8000; the quick profile trains fewer steps).
+    assert!(
+        tr >= kpca_train * 0.999,
+        "simec_train {tr} below kPCA {kpca_train}"
+    );
+    assert!(
+        tr < 1.5 * kpca_train,
+        "simec_train {tr} vs kPCA {kpca_train}"
+    );
+    assert!(te < 1.5 * kpca_test, "simec_test {te} vs kPCA {kpca_test}");
     assert!(dir.join("figures/fig4_targets.svg").exists());
     assert!(dir.join("figures/fig4_targets.png").exists());
     let _ = std::fs::remove_dir_all(&dir);

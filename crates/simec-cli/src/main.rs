@@ -105,7 +105,7 @@ Row i, column j of the output is the predicted similarity of point i to target p
 const INFO_EXAMPLES: &str = "\
 Examples:
   simec info --model model/
-  simec info --model model/ --log     # also the per-epoch training log";
+  simec info --model model/ --log     # every epoch of the training log";
 
 const EVALUATE_EXAMPLES: &str = "\
 Examples:
@@ -307,7 +307,7 @@ struct InfoArgs {
     /// Model directory written by `simec fit`.
     #[arg(long, value_name = "MODEL_DIR")]
     model: PathBuf,
-    /// Also print the per-epoch training log.
+    /// Print every epoch of the training log (by default at most about 20 rows).
     #[arg(long)]
     log: bool,
 }
@@ -771,7 +771,7 @@ fn info(a: InfoArgs) -> Result<()> {
             simec::MODEL_FORMAT_VERSION
         ),
     );
-    row("created", format!("{} (Unix seconds)", c.created_unix_s));
+    row("created", utc_time(c.created_unix_s));
     row("command", c.command.clone());
     row(
         "features",
@@ -870,14 +870,27 @@ fn info(a: InfoArgs) -> Result<()> {
             ),
         );
     }
-    if a.log {
-        let log = model_dir::read_log(&a.model)?;
+    // The per-epoch log: every epoch with --log, else at most about 20 rows.
+    let log = model_dir::read_log(&a.model)?;
+    if !log.is_empty() {
+        let every = if a.log { 1 } else { log.len().div_ceil(20) };
         println!();
         println!(
-            "{:>6}  {:>12}  {:>9}  {:>12}",
-            "epoch", "loss", "seconds", "val_mse"
+            "{:>6}  {:>12}  {:>9}  {:>12}{}",
+            "epoch",
+            "loss",
+            "seconds",
+            "val_mse",
+            if every > 1 {
+                format!("   (every {every}th epoch; --log for all)")
+            } else {
+                String::new()
+            }
         );
-        for r in log {
+        for (i, r) in log.iter().enumerate() {
+            if i % every != 0 && i + 1 != log.len() {
+                continue;
+            }
             println!(
                 "{:>6}  {:>12.6}  {:>9.3}  {:>12}",
                 r.epoch,
@@ -888,6 +901,14 @@ fn info(a: InfoArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of Unix seconds.
+fn utc_time(unix_s: u64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix_s);
+    chrono::DateTime::<chrono::Utc>::from(t)
+        .format("%Y-%m-%d %H:%M:%S UTC")
+        .to_string()
 }
 
 fn evaluate(a: EvaluateArgs) -> Result<()> {
@@ -1009,4 +1030,14 @@ fn masked_mse_f64(pred: &[f64], targets: &[f32]) -> (f64, usize, f64) {
 fn print_score(label: &str, mse: f64, count: usize, mean_sq: f64) {
     println!("{label} = {mse:.6}");
     println!("entries: {count}; mean square of the targets (MSE of predicting 0): {mean_sq:.6}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn utc_time_matches_known_dates() {
+        assert_eq!(super::utc_time(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(super::utc_time(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(super::utc_time(1_700_000_000), "2023-11-14 22:13:20 UTC");
+    }
 }

@@ -86,3 +86,5 @@ pub use training::EpochReport;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_masked_prop;

@@ -1,0 +1,56 @@
+//! `seed_spread RUN.csv...`: the run-to-run spread of each series over repeated runs of one
+//! profile with different seeds, and the tolerance it suggests for `experiments/regression.toml`
+//! (`abs = 3 x` the largest standard deviation over x, rounded up; deterministic series get
+//! `abs = 1e-12, rel = 1e-6`). `scripts/measure-tolerances.sh` runs the seeds and calls this.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::Parser;
+use experiments::regression::seed_spread;
+use experiments::results::ResultsFile;
+
+/// Per-series seed spread of repeated runs, printed as regression.toml entries.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Results CSVs of the same profile run with different seeds (at least 2).
+    runs: Vec<PathBuf>,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    if cli.runs.len() < 2 {
+        bail!(
+            "need at least 2 results CSVs (one per seed), got {}",
+            cli.runs.len()
+        );
+    }
+    let runs = cli
+        .runs
+        .iter()
+        .map(|p| ResultsFile::open(p).map(|f| f.rows().to_vec()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut figure = String::new();
+    for s in seed_spread(&runs) {
+        if s.figure != figure {
+            println!("\n[{}]", s.figure);
+            figure = s.figure.clone();
+        }
+        let t = s.suggested();
+        let entry = if t.rel > 0.0 {
+            format!("{{ abs = {:e}, rel = {:e} }}", t.abs, t.rel)
+        } else {
+            format!("{{ abs = {:e} }}", t.abs)
+        };
+        println!(
+            "# {} runs, {} points: max sd {:.2e}, max |mse| {:.3e}\n{} = {entry}",
+            runs.len(),
+            s.points,
+            s.max_sd,
+            s.max_abs,
+            s.series
+        );
+    }
+    Ok(())
+}

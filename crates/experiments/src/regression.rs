@@ -308,17 +308,31 @@ pub struct SeriesSpread {
     pub max_sd: f64,
     /// The largest |value| of the series (any run, any x), for a relative floor.
     pub max_abs: f64,
+    /// The largest relative standard deviation `sd / |mean|` over the series' x values.
+    pub max_rel_sd: f64,
+    /// `max |mean| / min |mean|` over the x values: how many-fold the series moves along x.
+    pub dynamic_range: f64,
 }
 
 impl SeriesSpread {
-    /// The tolerance this spread suggests: `abs = 3 x max_sd`, rounded up to two significant
-    /// digits, for a series that moves with the seed; `abs = 1e-12, rel = 1e-6` (float
-    /// re-association only) for one that is identical across runs (a deterministic baseline).
+    /// The tolerance this spread suggests, from three times the measured standard deviation:
+    /// - identical across runs (a deterministic baseline): `abs = 1e-12, rel = 1e-6` (float
+    ///   re-association only);
+    /// - a series that spans more than a decade along x (e.g. `Y Y^T` over lambda, 1.4 down to
+    ///   1e-3): `rel = 3 x max(sd / |mean|)`, so the width follows the value;
+    /// - otherwise: `abs = 3 x max sd`.
+    ///
+    /// Widths are rounded up to two significant digits.
     pub fn suggested(&self) -> SeriesTolerance {
         if self.max_sd <= 1e-9 * self.max_abs.max(f64::MIN_POSITIVE) {
             SeriesTolerance {
                 abs: 1e-12,
                 rel: 1e-6,
+            }
+        } else if self.dynamic_range > 10.0 {
+            SeriesTolerance {
+                abs: 0.0,
+                rel: round_up_2sig(3.0 * self.max_rel_sd),
             }
         } else {
             SeriesTolerance {
@@ -367,8 +381,8 @@ pub fn seed_spread(runs: &[Vec<ResultRow>]) -> Vec<SeriesSpread> {
     by_point
         .into_iter()
         .map(|((figure, series), points)| {
-            let mut max_sd = 0.0f64;
-            let mut max_abs = 0.0f64;
+            let (mut max_sd, mut max_abs, mut max_rel_sd) = (0.0f64, 0.0f64, 0.0f64);
+            let (mut min_mean, mut max_mean) = (f64::INFINITY, 0.0f64);
             for v in &points {
                 let n = v.len() as f64;
                 let mean = v.iter().sum::<f64>() / n;
@@ -379,6 +393,11 @@ pub fn seed_spread(runs: &[Vec<ResultRow>]) -> Vec<SeriesSpread> {
                 };
                 max_sd = max_sd.max(var.sqrt());
                 max_abs = v.iter().fold(max_abs, |a, x| a.max(x.abs()));
+                if mean != 0.0 {
+                    max_rel_sd = max_rel_sd.max(var.sqrt() / mean.abs());
+                }
+                min_mean = min_mean.min(mean.abs());
+                max_mean = max_mean.max(mean.abs());
             }
             SeriesSpread {
                 figure,
@@ -386,6 +405,12 @@ pub fn seed_spread(runs: &[Vec<ResultRow>]) -> Vec<SeriesSpread> {
                 points: points.len(),
                 max_sd,
                 max_abs,
+                max_rel_sd,
+                dynamic_range: if min_mean > 0.0 {
+                    max_mean / min_mean
+                } else {
+                    f64::INFINITY
+                },
             }
         })
         .collect()
@@ -440,6 +465,20 @@ mod spread_tests {
                 rel: 1e-6
             }
         );
+    }
+
+    #[test]
+    fn a_series_spanning_decades_gets_a_relative_tolerance() {
+        // x = 1: mean 1.0, sd 0.1 (10%); x = 2: mean 1e-3, sd 2e-4 (20%).
+        let runs = vec![
+            vec![row("yyt", 1.0, 0.9), row("yyt", 2.0, 0.8e-3)],
+            vec![row("yyt", 1.0, 1.0), row("yyt", 2.0, 1.0e-3)],
+            vec![row("yyt", 1.0, 1.1), row("yyt", 2.0, 1.2e-3)],
+        ];
+        let s = &seed_spread(&runs)[0];
+        assert!((s.dynamic_range - 1000.0).abs() < 1e-6);
+        assert!((s.max_rel_sd - 0.2).abs() < 1e-9);
+        assert_eq!(s.suggested(), SeriesTolerance { abs: 0.0, rel: 0.6 });
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `seed_spread RUN.csv...`: the run-to-run spread of each series over repeated runs of one
 //! profile with different seeds, and the tolerance it suggests for `experiments/regression.toml`
-//! (`abs = 3 x` the largest standard deviation over x, rounded up; deterministic series get
-//! `abs = 1e-12, rel = 1e-6`). `scripts/measure-tolerances.sh` runs the seeds and calls this.
+//! ([`experiments::regression::SeriesSpread::suggested`]: 3 standard deviations, absolute or
+//! relative to the value; deterministic series get `abs = 1e-12, rel = 1e-6`). `scripts/measure-tolerances.sh` runs the seeds and calls this.
 
 use std::path::PathBuf;
 
@@ -38,16 +38,18 @@ fn main() -> Result<()> {
             figure = s.figure.clone();
         }
         let t = s.suggested();
-        let entry = if t.rel > 0.0 {
-            format!("{{ abs = {:e}, rel = {:e} }}", t.abs, t.rel)
-        } else {
-            format!("{{ abs = {:e} }}", t.abs)
+        let entry = match (t.abs > 0.0, t.rel > 0.0) {
+            (true, true) => format!("{{ abs = {:e}, rel = {:e} }}", t.abs, t.rel),
+            (false, true) => format!("{{ rel = {:e} }}", t.rel),
+            _ => format!("{{ abs = {:e} }}", t.abs),
         };
         println!(
-            "# {} runs, {} points: max sd {:.2e}, max |mse| {:.3e}\n{} = {entry}",
+            "# {} runs, {} points: max sd {:.2e}, max sd/mean {:.3}, range {:.1}x, max |mse| {:.3e}\n{} = {entry}",
             runs.len(),
             s.points,
             s.max_sd,
+            s.max_rel_sd,
+            s.dynamic_range,
             s.max_abs,
             s.series
         );

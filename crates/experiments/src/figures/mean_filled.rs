@@ -215,10 +215,15 @@ pub fn general_eigen_top(
 /// 10 n^3 flops: ~2 s at n = 1000, ~1 min at 3000); larger ones use [`general_eigen_top`].
 pub const DGEEV_MAX_N: usize = 3000;
 
+/// Subspace iterations [`mean_filled_general_embedding`] allows before it falls back to a full
+/// `dgeev` (when the wanted eigenvalues stand out of the fill noise, a few dozen suffice).
+pub const SUBSPACE_MAX_ITER: usize = 300;
+
 /// The notebook's mean-filled embedding: every missing entry of `k` (row-major `mask`, `true` =
 /// missing) replaced by `fill`, the `d` eigenpairs of largest real part of the resulting
 /// non-symmetric matrix (a full `dgeev` up to [`DGEEV_MAX_N`] rows, exactly as the notebook's
-/// `np.linalg.eig`; beyond, subspace iteration with [`general_eigen_top`]) and
+/// `np.linalg.eig`; beyond, subspace iteration with [`general_eigen_top`], and the full `dgeev`
+/// after all when that does not converge within [`SUBSPACE_MAX_ITER`] iterations) and
 /// `Y = V.real sqrt(|D.real|)` (`[m, d]`).
 ///
 /// # Errors
@@ -256,8 +261,20 @@ pub fn mean_filled_general_embedding(
             eig.vectors_re.columns(0, d).into_owned(), // [m, d]
         )
     } else {
-        let eig = general_eigen_top(&filled, d, 1e-10, 2000)?;
-        (eig.values, eig.vectors) // [d], [m, d]
+        match general_eigen_top(&filled, d, 1e-10, SUBSPACE_MAX_ITER) {
+            Ok(eig) => (eig.values, eig.vectors), // [d], [m, d]
+            Err(e) => {
+                // Near f = 1 the wanted eigenvalues sink into the fill noise (and may be complex):
+                // no fast convergence, so do what the notebook does: a full dgeev (minutes at
+                // m = 8000).
+                eprintln!("  {e:#}; falling back to a full dgeev of {m} x {m}");
+                let eig = baselines::general_eigen_full(&filled)?;
+                (
+                    eig.values_re.rows(0, d).into_owned(),
+                    eig.vectors_re.columns(0, d).into_owned(), // [m, d]
+                )
+            }
+        }
     };
     drop(filled);
     for (mut col, lam) in y.column_iter_mut().zip(values.iter()) {

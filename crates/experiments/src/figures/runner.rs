@@ -47,6 +47,10 @@ pub struct FigureRun<P> {
     _lock: RunLock,
     started: Instant,
     started_at: String,
+    /// The commit checked out when the run started (`git rev-parse HEAD`, `-dirty` if sources
+    /// changed); a long run may outlive the HEAD it
+    /// started from, and the metadata must name the start.
+    git_commit: String,
     points_computed: usize,
     notes: Vec<String>,
     bars: MultiProgress,
@@ -90,6 +94,7 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
             _lock: lock,
             started: Instant::now(),
             started_at: crate::results::format_rfc3339_utc(std::time::SystemTime::now()),
+            git_commit: crate::results::git_commit(&crate::results::repo_root()),
             points_computed: 0,
             notes: Vec::new(),
             bars: MultiProgress::new(),
@@ -233,6 +238,7 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         );
         meta.device = self.args.backend.device_description();
         meta.started_at = self.started_at.clone();
+        meta.git_commit = self.git_commit.clone();
         meta.total_wall_s = self.started.elapsed().as_secs_f64();
         meta.points_computed = self.points_computed;
         meta.completed = true;

@@ -123,7 +123,7 @@ example-cli out="target/example-cli":
     cargo build --release -p simec-cli
     cargo build --release -p experiments --example export_cli_example
     {{bins}}/examples/export_cli_example --out {{out}} --train 1000 --test 500
-    time {{bins}}/simec fit --features {{out}}/X_train.csv --targets {{out}}/S_train.csv --embedding-dim 10 --hidden 100:tanh --s-ll-reg 0.5 --validation-fraction 0.1 --epochs 25 --embed-out {{out}}/Y_train.csv --out {{out}}/model --force
+    time {{bins}}/simec fit --features {{out}}/X_train.csv --targets {{out}}/S_train.csv --embedding-dim 10 --s-ll-reg 1 --l2-reg-emb 1e-3 --lr 0.003 --epochs 40 --validation-fraction 0.1 --embed-out {{out}}/Y_train.csv --out {{out}}/model --force
     {{bins}}/simec transform --model {{out}}/model --features {{out}}/X_test.csv --out {{out}}/Y_test.csv
     @echo "all 1000 training rows (incl. the 10% validation rows):" && {{bins}}/simec evaluate --embedding {{out}}/Y_train.csv --similarity {{out}}/S_train.csv
     @echo "held-out test points:" && {{bins}}/simec evaluate --embedding {{out}}/Y_test.csv --similarity {{out}}/S_test.csv

@@ -338,6 +338,13 @@ struct EvaluateArgs {
 }
 
 fn main() -> std::process::ExitCode {
+    // Rust ignores SIGPIPE, so printing into a closed pipe (`simec info ... | head -1`) would panic;
+    // restore the default: the process ends quietly like other command-line tools.
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Fit(args) => fit(*args),

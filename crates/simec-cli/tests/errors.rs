@@ -259,3 +259,40 @@ fn bad_model_directories() {
     simec_err(f.fit(&x, &s, &["--backend", "cuda"]), &["cuda"]);
     simec_err(f.fit(&x, &s, &["--optimizer", "sgd"]), &["sgd"]);
 }
+
+/// Output into a closed pipe (`simec evaluate ... | head -0`) ends the process quietly (SIGPIPE),
+/// never with a panic and its backtrace.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("simec-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (y, s) = (dir.join("y.csv"), dir.join("s.csv"));
+    std::fs::write(&y, "1,0\n0,1\n1,1\n").unwrap(); // [3, 2]
+    std::fs::write(&s, "1,0,1\n0,1,1\n1,1,2\n").unwrap(); // [3, 3] = Y Y^T
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simec"))
+        .arg("evaluate")
+        .arg("--embedding")
+        .arg(&y)
+        .arg("--similarity")
+        .arg(&s)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before the child writes its (long) help text.
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "stderr: {stderr}");
+    assert_ne!(status.code(), Some(101), "stderr: {stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,41 +3,12 @@
 //! `experiments/fig4_missing.toml`, cut to two fractions to stay under a minute, run into a
 //! temporary directory; then the paper's qualitative claim is checked.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{args, repo, scratch_config};
 
-use experiments::cli::{BackendArg, FigureArgs};
 use experiments::figures::fig4_missing::{self, masked_block, masked_kernel};
 use experiments::results::ResultsFile;
 use nalgebra::DMatrix;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// A fresh temp dir holding the figure's config plus a `test` profile extending `quick`.
-fn scratch_config(figure: &str, extra: &str) -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("simec-{figure}-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let base =
-        std::fs::read_to_string(repo().join("experiments").join(format!("{figure}.toml"))).unwrap();
-    let config = dir.join(format!("{figure}.toml"));
-    std::fs::write(&config, format!("{base}\n{extra}")).unwrap();
-    (dir, config)
-}
-
-fn args(dir: &Path, config: PathBuf) -> FigureArgs {
-    FigureArgs {
-        profile: "test".into(),
-        data_dir: Some(repo().join("../shared/data/mnist")),
-        results_dir: Some(dir.join("results")),
-        figures_dir: Some(dir.join("figures")),
-        force: true,
-        seed: None,
-        backend: BackendArg::Cpu,
-        config: Some(config),
-    }
-}
 
 #[test]
 fn masked_kernel_and_blocks_put_nan_at_row_major_mask_entries() {

@@ -76,27 +76,13 @@ fn bad_feature_and_target_files() {
         f.fit(&bad, &s, &[]),
         &["bad_cell.csv: line 2, column 3", "\"oops\""],
     );
-    let mut lines: Vec<String> = text_of(&f.dir.join("X.csv"))
-        .lines()
-        .map(String::from)
-        .collect();
-    let mut cells: Vec<&str> = lines[2].split(',').collect();
-    cells[1] = "";
-    lines[2] = cells.join(",");
-    let nan_x = f.file("nan_x.csv", &(lines.join("\n") + "\n"));
+    let nan_x = f.file("nan_x.csv", &with_cell(&f.dir.join("X.csv"), 2, 1, ""));
     simec_err(
         f.fit(&nan_x, &s, &[]),
         &["nan_x.csv: line 3, column 2", "features must be complete"],
     );
     // Targets with a missing cell need --allow-missing.
-    let mut lines: Vec<String> = text_of(&f.dir.join("S.csv"))
-        .lines()
-        .map(String::from)
-        .collect();
-    let mut cells: Vec<&str> = lines[4].split(',').collect();
-    cells[6] = "NaN";
-    lines[4] = cells.join(",");
-    let miss = f.file("miss.csv", &(lines.join("\n") + "\n"));
+    let miss = f.file("miss.csv", &with_cell(&f.dir.join("S.csv"), 4, 6, "NaN"));
     simec_err(
         f.fit(&x, &miss, &[]),
         &["miss.csv: line 5, column 7", "--allow-missing"],
@@ -295,4 +281,13 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "stderr: {stderr}");
     assert_ne!(status.code(), Some(101), "stderr: {stderr}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The text of the CSV at `path` with cell (`line`, `col`) (0-based) replaced by `value`.
+fn with_cell(path: &Path, line: usize, col: usize, value: &str) -> String {
+    let mut lines: Vec<String> = text_of(path).lines().map(String::from).collect();
+    let mut cells: Vec<&str> = lines[line].split(',').collect();
+    cells[col] = value;
+    lines[line] = cells.join(",");
+    lines.join("\n") + "\n"
 }

@@ -253,13 +253,17 @@ pub fn mean_filled_general_embedding(
             }
         },
     ); // [m, m]
-    let (values, mut y) = if m <= DGEEV_MAX_N {
-        // Exactly the notebook's np.linalg.eig (complex pairs included, by their real parts).
-        let eig = baselines::general_eigen_full(&filled)?;
-        (
+       // Exactly the notebook's np.linalg.eig (complex pairs included, by their real parts): the d
+       // leading eigenvalues [d] and eigenvectors [m, d].
+    let full_dgeev = |a: &DMatrix<f64>| -> Result<(DVector<f64>, DMatrix<f64>)> {
+        let eig = baselines::general_eigen_full(a)?;
+        Ok((
             eig.values_re.rows(0, d).into_owned(),
-            eig.vectors_re.columns(0, d).into_owned(), // [m, d]
-        )
+            eig.vectors_re.columns(0, d).into_owned(),
+        ))
+    };
+    let (values, mut y) = if m <= DGEEV_MAX_N {
+        full_dgeev(&filled)?
     } else {
         match general_eigen_top(&filled, d, 1e-10, SUBSPACE_MAX_ITER) {
             Ok(eig) => (eig.values, eig.vectors), // [d], [m, d]
@@ -268,11 +272,7 @@ pub fn mean_filled_general_embedding(
                 // no fast convergence, so do what the notebook does: a full dgeev (minutes at
                 // m = 8000).
                 eprintln!("  {e:#}; falling back to a full dgeev of {m} x {m}");
-                let eig = baselines::general_eigen_full(&filled)?;
-                (
-                    eig.values_re.rows(0, d).into_owned(),
-                    eig.vectors_re.columns(0, d).into_owned(), // [m, d]
-                )
+                full_dgeev(&filled)?
             }
         }
     };

@@ -1,4 +1,5 @@
-//! Symmetric eigendecompositions with raw LAPACK (`dsyevd`, `dsyevr`) and the eigen-embedding.
+//! Symmetric eigendecompositions with raw LAPACK (`dsyevd`, `dsyevr`), a block Krylov solver for a
+//! few extreme pairs of a large matrix, and the eigen-embedding.
 //!
 //! Paper, "Common" setup: eigenpairs sorted by eigenvalue descending, embedding `Y = V sqrt(|D|)`,
 //! first `d` columns (the eigendecomposition baseline of Figures 3, 4, 6 and 7).
@@ -10,6 +11,7 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::blas::to_i32;
 use crate::checks::{check_k, check_symmetric};
+use crate::krylov::{eigen_extreme_krylov, krylov_params};
 use crate::BaselineError;
 
 /// Eigenpairs of a symmetric matrix.
@@ -169,9 +171,14 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
     })
 }
 
-/// The `k` largest eigenpairs of a symmetric `n x n` matrix with LAPACK `dsyevr`, `RANGE = 'I'`
-/// (indices `n-k+1..=n`, `ABSTOL = 0` like SciPy's `eigh(subset_by_index=...)`), sorted by
-/// eigenvalue descending: `values` has length `k`, `vectors` is `n x k`. Copies `a` once.
+/// The `k` largest eigenpairs of a symmetric `n x n` matrix, sorted by eigenvalue descending:
+/// `values` has length `k`, `vectors` is `n x k`.
+///
+/// For `n >= 2000` and a small `k` (a Krylov basis of `6 max(2k, k + 10)` vectors at most `n / 8`)
+/// a restarted block Krylov solver runs first; it returns only when every pair meets
+/// `||A v - lambda v|| <= 1e-12 max|lambda|`, and otherwise (or for small `n`) LAPACK `dsyevr`
+/// with `RANGE = 'I'` (`ABSTOL = 0`, as SciPy's `eigh(subset_by_index=...)`) computes the pairs.
+/// [`symmetric_eigen_top_k_dsyevr`] always uses `dsyevr`. Copies `a` once.
 ///
 /// # Errors
 /// As [`symmetric_eigen_full`], plus [`BaselineError::InvalidK`] if `k == 0` or `k > n`.
@@ -188,8 +195,17 @@ pub fn symmetric_eigen_top_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, B
     eigen_range_unchecked(a, k, true)
 }
 
-/// The `k` smallest (most negative) eigenpairs of a symmetric `n x n` matrix with `dsyevr`
-/// (indices `1..=k`), sorted ascending: `values[0]` is the most negative. Copies `a` once.
+/// [`symmetric_eigen_top_k`] with LAPACK `dsyevr` (`RANGE = 'I'`, `ABSTOL = 0`) for every size:
+/// exactly SciPy's `eigh(a, subset_by_index=[n-k, n-1])`, reversed. Same errors.
+pub fn symmetric_eigen_top_k_dsyevr(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    check_symmetric("a", a)?;
+    check_k("k", k, a.nrows())?;
+    eigen_range_dsyevr(a.clone(), k, true)
+}
+
+/// The `k` smallest (most negative) eigenpairs of a symmetric `n x n` matrix, sorted ascending:
+/// `values[0]` is the most negative. Same solvers as [`symmetric_eigen_top_k`] (`dsyevr` with
+/// indices `1..=k` for small `n`). Copies `a` once.
 ///
 /// # Errors
 /// As [`symmetric_eigen_top_k`].
@@ -206,9 +222,26 @@ pub fn symmetric_eigen_bottom_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen
     eigen_range_unchecked(a, k, false)
 }
 
+/// The `k` extreme eigenpairs of a validated symmetric matrix: block Krylov where
+/// [`krylov_params`] allows it and the residual test passes, `dsyevr` otherwise. `top` selects the
+/// largest `k` (returned descending) or the smallest `k` (returned ascending). `1 <= k <= n` is
+/// the caller's duty.
+pub(crate) fn eigen_range_unchecked(
+    a: DMatrix<f64>,
+    k: usize,
+    top: bool,
+) -> Result<Eigen, BaselineError> {
+    if let Some(params) = krylov_params(a.nrows(), k) {
+        if let Some(eig) = eigen_extreme_krylov(&a, k, top, params)? {
+            return Ok(eig);
+        }
+    }
+    eigen_range_dsyevr(a, k, top)
+}
+
 /// `dsyevr` with `RANGE = 'I'` on a validated matrix; `top` selects the largest `k` (returned
 /// descending) or the smallest `k` (returned ascending). `1 <= k <= n` is the caller's duty.
-pub(crate) fn eigen_range_unchecked(
+pub(crate) fn eigen_range_dsyevr(
     mut a: DMatrix<f64>,
     k: usize,
     top: bool,

@@ -3,8 +3,8 @@
 //!
 //! - [`center_kernel`]: the paper's `center_K` (double centering, symmetrized).
 //! - [`symmetric_eigen_full`] (`dsyevd`), [`symmetric_eigen_top_k`] / [`symmetric_eigen_bottom_k`]
-//!   (`dsyevr`, `RANGE='I'`), [`Eigen::embedding`] (`Y = V sqrt(|D|)`): the eigendecomposition
-//!   baseline.
+//!   (block Krylov with a residual check for large `n`, else `dsyevr`, `RANGE='I'`),
+//!   [`Eigen::embedding`] (`Y = V sqrt(|D|)`): the eigendecomposition baseline.
 //! - [`mse_gram`], [`mse_cross`], [`mse`]: the paper's error measures, blocked so that no `m x m`
 //!   product is formed.
 //! - [`ridge`]: scikit-learn-exact ridge regression with K-fold CV (the "ED + ridge" baseline,
@@ -28,6 +28,7 @@ mod error;
 mod general;
 mod indefinite;
 mod kpca;
+mod krylov;
 mod missing;
 mod mse;
 pub mod ridge;
@@ -36,7 +37,8 @@ pub use center::{center_kernel, center_kernel_owned};
 pub use checks::SYMMETRY_RTOL;
 pub use eigen::{
     symmetric_eigen_bottom_k, symmetric_eigen_bottom_k_owned, symmetric_eigen_full,
-    symmetric_eigen_full_owned, symmetric_eigen_top_k, symmetric_eigen_top_k_owned, Eigen,
+    symmetric_eigen_full_owned, symmetric_eigen_top_k, symmetric_eigen_top_k_dsyevr,
+    symmetric_eigen_top_k_owned, Eigen,
 };
 pub use error::BaselineError;
 pub use general::{general_eigen_full, GeneralEigenFull};

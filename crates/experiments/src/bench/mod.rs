@@ -26,7 +26,7 @@ use crate::results::{atomic_write, git_commit, repo_root, MachineInfo};
 pub use workloads::{simec_epoch_flops, Sizes};
 
 /// Every benchmark, in run (and CSV) order.
-pub const BENCHMARKS: [&str; 11] = [
+pub const BENCHMARKS: [&str; 12] = [
     "sgemm_peak",
     "dgemm_peak",
     "fig3_2hl_epoch",
@@ -35,6 +35,7 @@ pub const BENCHMARKS: [&str; 11] = [
     "fig4_n8000_epoch",
     "fig7_stacked_d100_epoch",
     "eigen_top10_8000",
+    "eigen_top10_8000_dsyevr",
     "eigen_full_5000",
     "rbf_kernel_10000",
     "mse_yyt_8000",

@@ -1,0 +1,392 @@
+//! A few extreme eigenpairs of a large symmetric matrix by restarted block Krylov iteration
+//! (block Lanczos with full reorthogonalization and Rayleigh-Ritz projection), with a residual
+//! check on every returned pair (crate-private; [`crate::symmetric_eigen_top_k`] falls back to
+//! LAPACK `dsyevr` whenever this does not converge).
+//!
+//! `dsyevr` first reduces the whole `n x n` matrix to tridiagonal form (`dsytrd`, `4/3 n^3` flops
+//! of mostly memory-bound level-2 BLAS): 26-30 s at `n = 8000` on two cores. The top 10 of a
+//! kernel matrix only need a Krylov space of a hundred or so vectors, built with level-3 products
+//! `A V` (`2 n^2 b` flops each): about a second.
+//!
+//! Each cycle builds an orthonormal basis `V = [V_0, .., V_{q-1}]` (`[n, b q]`) of the block Krylov
+//! space of `V_0` (`V_{j+1}` = `A V_j` orthogonalized against all earlier blocks, twice), keeps
+//! `W = A V`, and solves the projected problem `H = V^T W` (`[bq, bq]`, `dsyevd`). The Ritz pairs
+//! `(theta_j, x_j = V u_j)` are accepted when every wanted one satisfies
+//! `||A x_j - theta_j x_j|| <= rtol * max |theta|`; otherwise the next cycle restarts from the `b`
+//! leading Ritz vectors. The start block is pseudo-random with a fixed seed (Mersenne Twister), so
+//! results are deterministic for a given matrix, OpenBLAS build and thread count.
+
+use nalgebra::{DMatrix, DVector};
+use rand_mt::Mt64;
+
+use crate::blas::to_i32;
+use crate::eigen::{eigen_full_unchecked, Eigen};
+use crate::BaselineError;
+
+/// Smallest order for which the Krylov path is tried; below it `dsyevr` takes well under a second.
+pub(crate) const KRYLOV_MIN_N: usize = 2000;
+
+/// Relative residual every returned pair must meet: `||A x - theta x|| <= KRYLOV_RTOL * ||A||_2`
+/// (the norm estimated by the largest `|theta|`). `dsyevr`'s own residuals are `O(n eps ||A||)`,
+/// about `1e-12` at `n = 8000`; the eigenvalues then agree to about `rtol^2 ||A|| / gap`.
+pub(crate) const KRYLOV_RTOL: f64 = 1e-12;
+
+/// Restart cycles before giving up (the caller then runs `dsyevr`).
+const MAX_CYCLES: usize = 40;
+
+/// Blocks per Krylov basis (`q`).
+const DEPTH: usize = 6;
+
+/// Seed of the start block.
+const START_SEED: u64 = 0x5EC0_4B1D;
+
+/// Settings of one Krylov solve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct KrylovParams {
+    /// Block width `b` (`>= k`).
+    pub(crate) block: usize,
+    /// Blocks per basis `q` (basis of `b q <= n` vectors).
+    pub(crate) depth: usize,
+    /// Restart cycles before giving up.
+    pub(crate) max_cycles: usize,
+    /// Relative residual every returned pair must meet (see [`KRYLOV_RTOL`]).
+    pub(crate) rtol: f64,
+}
+
+/// The settings for `k` wanted pairs of an `n x n` matrix, or `None` when `dsyevr` is the better
+/// choice (small `n`, or a basis that would not be small next to `n`).
+///
+/// Block width `max(2k, k + 10)` (clusters of up to that many equal eigenvalues at the boundary of
+/// the wanted set are resolved), depth [`DEPTH`]; used only when `n >= KRYLOV_MIN_N` and the basis
+/// has at most `n / 8` vectors.
+pub(crate) fn krylov_params(n: usize, k: usize) -> Option<KrylovParams> {
+    let block = (2 * k).max(k + 10);
+    let params = KrylovParams {
+        block,
+        depth: DEPTH,
+        max_cycles: MAX_CYCLES,
+        rtol: KRYLOV_RTOL,
+    };
+    (n >= KRYLOV_MIN_N && k >= 1 && block * DEPTH * 8 <= n).then_some(params)
+}
+
+/// The `k` largest (`top`, returned descending) or smallest (returned ascending) eigenpairs of the
+/// symmetric `a` (`[n, n]`, validated by the caller, `1 <= k <= p.block`, `p.block * p.depth <= n`),
+/// or `Ok(None)` when the residual test is not met within `p.max_cycles` cycles.
+///
+/// # Errors
+/// [`BaselineError::TooLarge`] for sizes beyond BLAS integers, [`BaselineError::Lapack`] if the
+/// projected `dsyevd` fails.
+pub(crate) fn eigen_extreme_krylov(
+    a: &DMatrix<f64>,
+    k: usize,
+    top: bool,
+    p: KrylovParams,
+) -> Result<Option<Eigen>, BaselineError> {
+    let n = a.nrows();
+    let b = p.block;
+    let s = b * p.depth;
+    debug_assert!(k <= b && s <= n);
+    // Work with sign * A so that the wanted pairs are always the largest.
+    let sign = if top { 1.0 } else { -1.0 };
+    let mut v = vec![0.0_f64; n * s]; // V: [n, s] column-major
+    let mut w = vec![0.0_f64; n * s]; // W = sign A V: [n, s]
+    let mut rng = Mt64::new(START_SEED);
+    for x in &mut v[..n * b] {
+        // Uniform in [-0.5, 0.5) from the top 53 bits.
+        *x = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
+    }
+    orthonormalize_block(&mut v, n, 0, b)?;
+    let mut w0_known = false;
+    for _cycle in 0..p.max_cycles {
+        if !w0_known {
+            // W_0 = sign A V_0: [n, b]
+            gemm(
+                false,
+                n,
+                b,
+                n,
+                sign,
+                a.as_slice(),
+                &v[..n * b],
+                0.0,
+                &mut w[..n * b],
+            )?;
+        }
+        for j in 1..p.depth {
+            let (done, next) = (j * b, (j + 1) * b);
+            // V_j = orth(W_{j-1}) against V_0..V_{j-1}: [n, b]
+            let (w_prev, _) = w[(done - b) * n..].split_at(b * n);
+            v[done * n..next * n].copy_from_slice(w_prev);
+            orthonormalize_block(&mut v, n, done, b)?;
+            // W_j = sign A V_j: [n, b]
+            let (v_j, w_j) = (&v[done * n..next * n], &mut w[done * n..next * n]);
+            gemm(false, n, b, n, sign, a.as_slice(), v_j, 0.0, w_j)?;
+        }
+        // Rayleigh-Ritz: H = V^T W, [s, s], symmetrized against rounding.
+        let mut h = vec![0.0_f64; s * s];
+        gemm(true, s, s, n, 1.0, &v, &w, 0.0, &mut h)?;
+        let mut h = DMatrix::from_vec(s, s, h);
+        let ht = h.transpose();
+        h += ht;
+        h *= 0.5;
+        let ritz = eigen_full_unchecked(h)?; // descending theta, U: [s, s]
+        let u_b = ritz.vectors.columns(0, b).into_owned(); // [s, b]
+        let mut x = vec![0.0_f64; n * b]; // X = V U_b: [n, b]
+        gemm(false, n, b, s, 1.0, &v, u_b.as_slice(), 0.0, &mut x)?;
+        let mut ax = vec![0.0_f64; n * b]; // A X = W U_b: [n, b]
+        gemm(false, n, b, s, 1.0, &w, u_b.as_slice(), 0.0, &mut ax)?;
+        let scale = ritz.values[0].abs().max(ritz.values[s - 1].abs());
+        let converged = (0..k).all(|j| {
+            let theta = ritz.values[j];
+            let (xj, axj) = (&x[j * n..(j + 1) * n], &ax[j * n..(j + 1) * n]);
+            let r2: f64 = axj
+                .iter()
+                .zip(xj)
+                .map(|(&p, &q)| (p - theta * q).powi(2))
+                .sum();
+            r2.sqrt() <= p.rtol * scale
+        });
+        if converged {
+            let values = DVector::from_iterator(k, ritz.values.iter().take(k).map(|t| sign * t));
+            x.truncate(n * k);
+            return Ok(Some(Eigen {
+                values,
+                vectors: DMatrix::from_vec(n, k, x), // [n, k]
+            }));
+        }
+        // Restart from the b leading Ritz vectors; A X is already known.
+        v[..n * b].copy_from_slice(&x);
+        w[..n * b].copy_from_slice(&ax);
+        w0_known = true;
+    }
+    Ok(None)
+}
+
+/// Makes columns `start..start + width` of `v` (`[n, *]` column-major) orthonormal and orthogonal
+/// to columns `0..start` (assumed orthonormal): two passes of block Gram-Schmidt against the
+/// earlier columns, each followed by a Householder QR of the block. A block that lies (nearly) in
+/// the span of the earlier columns is replaced by an orthonormal basis of new directions, which
+/// leaves every Ritz pair valid.
+fn orthonormalize_block(
+    v: &mut [f64],
+    n: usize,
+    start: usize,
+    width: usize,
+) -> Result<(), BaselineError> {
+    let (q, rest) = v.split_at_mut(start * n);
+    let z = &mut rest[..width * n]; // [n, width]
+    for _pass in 0..2 {
+        if start > 0 {
+            let mut c = vec![0.0_f64; start * width]; // Q^T Z: [start, width]
+            gemm(true, start, width, n, 1.0, q, z, 0.0, &mut c)?;
+            // Z -= Q C
+            gemm(false, n, width, start, -1.0, q, &c, 1.0, z)?;
+        }
+        let qr = DMatrix::from_column_slice(n, width, z).qr();
+        z.copy_from_slice(qr.q().as_slice()); // [n, width]
+    }
+    Ok(())
+}
+
+/// `c = alpha op(a) b + beta c` for column-major slices: `op(a)` is `[m, kk]` (`a` is stored as
+/// `[kk, m]` when `ta`), `b` is `[kk, nn]`, `c` is `[m, nn]`; leading dimensions are the row counts.
+#[allow(clippy::too_many_arguments)]
+fn gemm(
+    ta: bool,
+    m: usize,
+    nn: usize,
+    kk: usize,
+    alpha: f64,
+    a: &[f64],
+    b: &[f64],
+    beta: f64,
+    c: &mut [f64],
+) -> Result<(), BaselineError> {
+    debug_assert!(a.len() >= m * kk && b.len() >= kk * nn && c.len() >= m * nn);
+    if m == 0 || nn == 0 || kk == 0 {
+        return Ok(());
+    }
+    let lda = if ta { kk } else { m };
+    // SAFETY: column-major buffers at least as long as the shapes (checked above in debug builds,
+    // guaranteed by every caller in this module); leading dimensions are the row counts.
+    unsafe {
+        blas::dgemm(
+            if ta { b'T' } else { b'N' },
+            b'N',
+            to_i32("rows", m)?,
+            to_i32("columns", nn)?,
+            to_i32("inner dimension", kk)?,
+            alpha,
+            a,
+            to_i32("leading dimension", lda)?,
+            b,
+            to_i32("leading dimension", kk)?,
+            beta,
+            c,
+            to_i32("leading dimension", m)?,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eigen::eigen_range_dsyevr;
+
+    /// `Q diag(lambda) Q^T` with a pseudo-random orthogonal `Q` (`[n, n]`).
+    fn with_spectrum(lambda: &[f64], seed: u64) -> DMatrix<f64> {
+        let n = lambda.len();
+        let mut rng = Mt64::new(seed);
+        let g = DMatrix::from_fn(n, n, |_, _| {
+            (rng.next_u64() >> 11) as f64 / 2f64.powi(53) - 0.5
+        });
+        let q = g.qr().q(); // [n, n]
+        let mut ql = q.clone();
+        for (j, &l) in lambda.iter().enumerate() {
+            ql.column_mut(j).scale_mut(l);
+        }
+        let a = &ql * q.transpose();
+        (&a + a.transpose()) * 0.5
+    }
+
+    /// Order of the test matrices: smaller than [`KRYLOV_MIN_N`] to keep the tests fast (the
+    /// solver itself only needs `block * depth <= n`).
+    const N: usize = 600;
+
+    /// [`krylov_params`]'s settings for `k` pairs, whatever the order.
+    fn params(k: usize) -> KrylovParams {
+        let p = krylov_params(KRYLOV_MIN_N, k).expect("k small enough for the Krylov path");
+        assert!(p.block * p.depth <= N);
+        p
+    }
+
+    /// Largest `||A v - lambda v||` over the pairs, relative to `max |lambda_i|` of `a`'s spectrum.
+    fn worst_residual(a: &DMatrix<f64>, e: &Eigen, norm: f64) -> f64 {
+        (0..e.len())
+            .map(|j| (a * e.vectors.column(j) - e.vectors.column(j) * e.values[j]).norm() / norm)
+            .fold(0.0, f64::max)
+    }
+
+    /// Singular values of `V^T U` are the cosines of the principal angles between the spans.
+    fn min_cosine(v: &DMatrix<f64>, u: &DMatrix<f64>) -> f64 {
+        (v.transpose() * u).singular_values().min()
+    }
+
+    #[test]
+    fn top_pairs_of_a_kernel_like_spectrum_match_dsyevr() {
+        let n = N;
+        // Decaying positive spectrum with a negative tail, as a centered kernel matrix has.
+        let lambda: Vec<f64> = (0..n)
+            .map(|i| 50.0 * (-(i as f64) / 8.0).exp() + 1e-3 * (i % 7) as f64 - 2e-3)
+            .collect();
+        let a = with_spectrum(&lambda, 1);
+        let k = 10;
+        let ours = eigen_extreme_krylov(&a, k, true, params(k))
+            .unwrap()
+            .unwrap();
+        let lapack = eigen_range_dsyevr(a.clone(), k, true).unwrap();
+        let mut want = lambda.clone();
+        want.sort_by(|x, y| y.total_cmp(x));
+        for j in 0..k {
+            assert!(
+                (ours.values[j] - want[j]).abs() <= 1e-12 * want[0],
+                "lambda_{j}: {} vs {}",
+                ours.values[j],
+                want[j]
+            );
+            assert!((ours.values[j] - lapack.values[j]).abs() <= 1e-12 * want[0]);
+        }
+        assert!(worst_residual(&a, &ours, want[0]) <= KRYLOV_RTOL);
+        let gram = ours.vectors.transpose() * &ours.vectors;
+        assert!((gram - DMatrix::<f64>::identity(k, k)).amax() < 1e-12);
+        assert!(1.0 - min_cosine(&ours.vectors, &lapack.vectors) < 1e-12);
+    }
+
+    #[test]
+    fn bottom_pairs_are_the_most_negative_in_ascending_order() {
+        let n = N;
+        let lambda: Vec<f64> = (0..n)
+            .map(|i| {
+                let x = i as f64;
+                if i % 3 == 0 {
+                    -20.0 * (-x / 30.0).exp()
+                } else {
+                    10.0 * (-x / 50.0).exp()
+                }
+            })
+            .collect();
+        let a = with_spectrum(&lambda, 2);
+        let k = 6;
+        let ours = eigen_extreme_krylov(&a, k, false, params(k))
+            .unwrap()
+            .unwrap();
+        let lapack = eigen_range_dsyevr(a.clone(), k, false).unwrap();
+        assert!(
+            ours.values[0] < -19.9,
+            "most negative first: {}",
+            ours.values
+        );
+        for j in 0..k {
+            assert!((ours.values[j] - lapack.values[j]).abs() <= 1e-12 * 20.0);
+        }
+        assert!(worst_residual(&a, &ours, 20.0) <= KRYLOV_RTOL);
+        assert!(1.0 - min_cosine(&ours.vectors, &lapack.vectors) < 1e-12);
+    }
+
+    #[test]
+    fn an_eigenvalue_cluster_across_the_wanted_boundary_and_a_rank_deficient_matrix() {
+        let n = N;
+        // lambda_8..lambda_13 all 3.0: the top 10 end inside the cluster.
+        let mut lambda: Vec<f64> = (0..n).map(|i| 0.5 * (-(i as f64) / 40.0).exp()).collect();
+        lambda[..7].copy_from_slice(&[9.0, 8.0, 7.0, 6.0, 5.0, 4.5, 4.0]);
+        lambda[7..13].fill(3.0);
+        let a = with_spectrum(&lambda, 3);
+        let ours = eigen_extreme_krylov(&a, 10, true, params(10))
+            .unwrap()
+            .unwrap();
+        let want = [9.0, 8.0, 7.0, 6.0, 5.0, 4.5, 4.0, 3.0, 3.0, 3.0];
+        for (j, w) in want.iter().enumerate() {
+            assert!((ours.values[j] - w).abs() < 1e-11, "{}", ours.values);
+        }
+        assert!(worst_residual(&a, &ours, 9.0) <= KRYLOV_RTOL);
+
+        // Rank 4: the Krylov space is exhausted after one block; the zero pairs still qualify.
+        let mut low = vec![0.0; n];
+        low[..4].copy_from_slice(&[4.0, 3.0, 2.0, 1.0]);
+        let a = with_spectrum(&low, 4);
+        let ours = eigen_extreme_krylov(&a, 6, true, params(6))
+            .unwrap()
+            .unwrap();
+        for (j, w) in [4.0, 3.0, 2.0, 1.0, 0.0, 0.0].iter().enumerate() {
+            assert!((ours.values[j] - w).abs() < 1e-11, "{}", ours.values);
+        }
+        assert!(worst_residual(&a, &ours, 4.0) <= KRYLOV_RTOL);
+    }
+
+    #[test]
+    fn repeated_solves_are_bit_identical_and_an_unmet_tolerance_gives_none() {
+        let n = N;
+        let lambda: Vec<f64> = (0..n).map(|i| 1.0 / (1.0 + i as f64)).collect();
+        let a = with_spectrum(&lambda, 5);
+        let first = eigen_extreme_krylov(&a, 3, true, params(3)).unwrap();
+        assert!(first.is_some());
+        assert_eq!(first, eigen_extreme_krylov(&a, 3, true, params(3)).unwrap());
+        let hopeless = KrylovParams {
+            max_cycles: 2,
+            rtol: 0.0,
+            ..params(3)
+        };
+        assert_eq!(eigen_extreme_krylov(&a, 3, true, hopeless).unwrap(), None);
+    }
+
+    #[test]
+    fn the_krylov_path_is_only_taken_for_large_matrices_and_few_pairs() {
+        assert_eq!(krylov_params(KRYLOV_MIN_N - 1, 10), None);
+        assert!(krylov_params(8000, 10).is_some());
+        // 6 * max(2k, k + 10) * 8 > n: dsyevr.
+        assert_eq!(krylov_params(8000, 100), None);
+        assert_eq!(krylov_params(8000, 0), None);
+    }
+}

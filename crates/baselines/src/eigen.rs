@@ -7,6 +7,8 @@
 //! Eigenvector signs are whatever LAPACK returns (deterministic for a given input and library, but
 //! `dsyevd` and `dsyevr` may disagree); products such as `Y Y^T` do not depend on them.
 
+use std::borrow::Cow;
+
 use nalgebra::{DMatrix, DVector};
 
 use crate::blas::to_i32;
@@ -174,25 +176,25 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
 /// The `k` largest eigenpairs of a symmetric `n x n` matrix, sorted by eigenvalue descending:
 /// `values` has length `k`, `vectors` is `n x k`.
 ///
-/// For `n >= 2000` and a small `k` (a Krylov basis of `6 max(2k, k + 10)` vectors at most `n / 8`)
-/// a restarted block Krylov solver runs first; it returns only when every pair meets
-/// `||A v - lambda v|| <= 1e-12 max|lambda|`, and otherwise (or for small `n`) LAPACK `dsyevr`
-/// with `RANGE = 'I'` (`ABSTOL = 0`, as SciPy's `eigh(subset_by_index=...)`) computes the pairs.
-/// [`symmetric_eigen_top_k_dsyevr`] always uses `dsyevr`. Copies `a` once.
+/// For `n >= 2000` and a small `k` (a Krylov basis of `8 (k + max(k/2, 6))` vectors at most
+/// `n / 8`) a restarted block Krylov solver runs first, reading `a` in place; it returns only when
+/// every pair meets `||A v - lambda v|| <= 1e-12 max|lambda|`, and otherwise (or for small `n`)
+/// LAPACK `dsyevr` with `RANGE = 'I'` (`ABSTOL = 0`, as SciPy's `eigh(subset_by_index=...)`)
+/// computes the pairs on a copy of `a`. [`symmetric_eigen_top_k_dsyevr`] always uses `dsyevr`.
 ///
 /// # Errors
 /// As [`symmetric_eigen_full`], plus [`BaselineError::InvalidK`] if `k == 0` or `k > n`.
 pub fn symmetric_eigen_top_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
     check_symmetric("a", a)?;
     check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(a.clone(), k, true)
+    eigen_range_unchecked(Cow::Borrowed(a), k, true)
 }
 
 /// [`symmetric_eigen_top_k`] consuming `a` (LAPACK works in its buffer; no `n x n` copy).
 pub fn symmetric_eigen_top_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
     check_symmetric("a", &a)?;
     check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(a, k, true)
+    eigen_range_unchecked(Cow::Owned(a), k, true)
 }
 
 /// [`symmetric_eigen_top_k`] with LAPACK `dsyevr` (`RANGE = 'I'`, `ABSTOL = 0`) for every size:
@@ -205,29 +207,29 @@ pub fn symmetric_eigen_top_k_dsyevr(a: &DMatrix<f64>, k: usize) -> Result<Eigen,
 
 /// The `k` smallest (most negative) eigenpairs of a symmetric `n x n` matrix, sorted ascending:
 /// `values[0]` is the most negative. Same solvers as [`symmetric_eigen_top_k`] (`dsyevr` with
-/// indices `1..=k` for small `n`). Copies `a` once.
+/// indices `1..=k` for small `n`, on a copy of `a`).
 ///
 /// # Errors
 /// As [`symmetric_eigen_top_k`].
 pub fn symmetric_eigen_bottom_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
     check_symmetric("a", a)?;
     check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(a.clone(), k, false)
+    eigen_range_unchecked(Cow::Borrowed(a), k, false)
 }
 
 /// [`symmetric_eigen_bottom_k`] consuming `a` (no `n x n` copy).
 pub fn symmetric_eigen_bottom_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
     check_symmetric("a", &a)?;
     check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(a, k, false)
+    eigen_range_unchecked(Cow::Owned(a), k, false)
 }
 
 /// The `k` extreme eigenpairs of a validated symmetric matrix: block Krylov where
 /// [`krylov_params`] allows it and the residual test passes, `dsyevr` otherwise. `top` selects the
 /// largest `k` (returned descending) or the smallest `k` (returned ascending). `1 <= k <= n` is
-/// the caller's duty.
+/// the caller's duty. A borrowed `a` is copied only for `dsyevr`.
 pub(crate) fn eigen_range_unchecked(
-    a: DMatrix<f64>,
+    a: Cow<'_, DMatrix<f64>>,
     k: usize,
     top: bool,
 ) -> Result<Eigen, BaselineError> {
@@ -236,7 +238,7 @@ pub(crate) fn eigen_range_unchecked(
             return Ok(eig);
         }
     }
-    eigen_range_dsyevr(a, k, top)
+    eigen_range_dsyevr(a.into_owned(), k, top)
 }
 
 /// `dsyevr` with `RANGE = 'I'` on a validated matrix; `top` selects the largest `k` (returned

@@ -3,6 +3,8 @@
 //! reference lines (10 components; train embedding scored against `K`, out-of-sample test
 //! embedding against `K_test`).
 
+use std::borrow::Cow;
+
 use nalgebra::{DMatrix, DVector};
 
 use crate::blas::gemm;
@@ -59,7 +61,7 @@ impl KernelPca {
         // For a symmetric K the row and column means agree, so center_K's symmetrization only
         // removes rounding asymmetry from KernelCenterer's formula.
         let (centered, stats) = center_unchecked(k_train);
-        let eig = eigen_range_unchecked(centered, n_components, true)?;
+        let eig = eigen_range_unchecked(Cow::Owned(centered), n_components, true)?;
         let eigenvalues = clean_psd_eigenvalues(eig.values)?;
         let mut eigenvectors = eig.vectors;
         flip_signs(&mut eigenvectors);

@@ -1,6 +1,8 @@
 //! The mean-filling baseline for similarity matrices with missing entries (paper, Figure 4 right:
 //! "fill missing entries with the mean of the complete K, eigendecompose, top-10 embedding").
 
+use std::borrow::Cow;
+
 use nalgebra::DMatrix;
 
 use crate::checks::{check_k, check_no_inf, check_scalar, check_square, symmetrize_in_place};
@@ -57,7 +59,7 @@ pub fn mean_filled_embedding_with(
         Symmetrize::Lower => a.fill_upper_triangle_with_lower_triangle(),
         Symmetrize::Upper => a.fill_lower_triangle_with_upper_triangle(),
     }
-    eigen_range_unchecked(a, k, true)?.embedding(k)
+    eigen_range_unchecked(Cow::Owned(a), k, true)?.embedding(k)
 }
 
 /// The mean of the present (non-NaN) entries of `s`.

@@ -641,13 +641,13 @@ impl Context {
             )
         } else {
             (
-                // One cycle of the Krylov solver: 6 block products A V of width 20.
-                6.0 * 2.0 * nf * nf * 20.0,
+                // One cycle of the Krylov solver: 8 block products A V of width 16.
+                8.0 * 2.0 * nf * nf * 16.0,
                 format!(
-                    "baselines::symmetric_eigen_top_k (block Krylov, block 20 x depth 6, \
-                     residual <= 1e-12 max|lambda|, dsyevr fallback; copy + symmetry check \
-                     included), warm-up on the leading {0}x{0} block; flops: one Krylov cycle \
-                     (6 products 2 n^2 20), a lower bound when more cycles run",
+                    "baselines::symmetric_eigen_top_k (block Krylov, block 16 x depth 8, \
+                     residual <= 1e-12 max|lambda|, dsyevr fallback; symmetry check included, \
+                     no copy), warm-up on the leading {0}x{0} block; flops: one Krylov cycle \
+                     (8 products 2 n^2 16), a lower bound when more cycles run",
                     n / 4
                 ),
             )

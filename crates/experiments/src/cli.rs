@@ -274,9 +274,23 @@ pub struct FigureArgs {
     /// Use this config file instead of `<repo>/experiments/<figure>.toml`.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// SimEc sweep points trained at once, each on `threads / jobs` threads (Figure 3, whose small
+    /// networks leave cores idle; the other figures train one point at a time). 0 = auto: one per
+    /// core on `cpu`, 1 on the other backends. Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
 }
 
 impl FigureArgs {
+    /// The number of sweep points to train at once (`--jobs`, with 0 resolved as documented there).
+    pub fn sweep_jobs(&self) -> usize {
+        match (self.jobs, self.backend) {
+            (0, BackendArg::Cpu) => rayon::current_num_threads(),
+            (0, _) => 1,
+            (jobs, _) => jobs,
+        }
+    }
+
     /// The results directory: `--results-dir`, else `<repo>/results` (paper profile) or
     /// `<repo>/results/<profile>`.
     pub fn results_dir(&self) -> PathBuf {

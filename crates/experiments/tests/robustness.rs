@@ -49,23 +49,24 @@ fn rows_without_timing(csv: &Path) -> Vec<String> {
 
 #[test]
 fn same_seed_gives_bit_identical_results_and_kill_loses_nothing() {
-    // Uninterrupted reference run.
+    // Uninterrupted reference run, one SimEc point at a time.
     let a = tempdir("a");
-    let out = fig3(&a, &[]).output().unwrap();
+    let out = fig3(&a, &["--jobs", "1"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let full = rows_without_timing(&a.join("results/fig3.csv"));
     assert_eq!(full.len(), 1 + 4 * 9, "header + 9 series x 4 dims");
 
-    // Determinism: a second run with the same seed gives identical rows.
+    // Determinism: a second run with the same seed gives identical rows, also when it trains two
+    // points at once (each on its own thread pool).
     let b = tempdir("b");
-    let out = fig3(&b, &[]).output().unwrap();
+    let out = fig3(&b, &["--jobs", "2"]).output().unwrap();
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(rows_without_timing(&b.join("results/fig3.csv")), full);
 
-    // Kill a run once some SimEc points are written, then resume.
+    // Kill a run (two points at a time) once some SimEc points are written, then resume.
     let c = tempdir("c");
     let csv = c.join("results/fig3.csv");
-    let mut child = fig3(&c, &[])
+    let mut child = fig3(&c, &["--jobs", "2"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -163,48 +163,90 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     }
 
     // --- SimEcs ---------------------------------------------------------------------------------
+    // Every unfinished (architecture, d) point; independent, so `--jobs` of them train at once.
     let x_train = to_simec(&split.x_train); // [m, 784]
     let x_test = to_simec(&split.x_test); // [m_test, 784]
     let device = args.backend.try_device()?;
+    let mut targets = BTreeMap::new(); // name -> ([m, n] targets, [n, n] S_ll)
+    let mut points = Vec::new(); // (label, epochs, (name, d, seed, params))
     for (name, arch) in &profile.simec {
-        let (train_series, test_series) =
-            (format!("simec_{name}_train"), format!("simec_{name}_test"));
+        let pending: Vec<usize> = dims
+            .iter()
+            .copied()
+            .filter(|&d| {
+                let x = d as f64;
+                !(run.is_done(&format!("simec_{name}_train"), x)
+                    && run.is_done(&format!("simec_{name}_test"), x))
+            })
+            .collect();
+        if pending.is_empty() {
+            continue;
+        }
         let n = arch.n_targets;
-        let targets = to_simec_block(&s_train, 0..s_train.nrows(), 0..n); // [m, n]
-        let s_ll = to_simec_block(&s_train, 0..n, 0..n); // [n, n]
-        for &d in dims {
-            let x = d as f64;
-            if run.is_done(&train_series, x) && run.is_done(&test_series, x) {
-                continue;
-            }
-            let t0 = Instant::now();
-            let point_seed = point_seed(seed, &format!("simec_{name}"), x);
+        targets.insert(
+            name.clone(),
+            (
+                to_simec_block(&s_train, 0..s_train.nrows(), 0..n), // [m, n]
+                to_simec_block(&s_train, 0..n, 0..n),               // [n, n]
+            ),
+        );
+        for d in pending {
+            let point_seed = point_seed(seed, &format!("simec_{name}"), d as f64);
             let params = arch
                 .params(d, point_seed)
                 .with_context(|| format!("SimEc {name} hyperparameters at d = {d}"))?;
             let label = format!("simec {name} d={d}");
-            let outcome: PointOutcome = run.train_point(&label, arch.epochs, |progress| {
-                let model = params.fit_with_callback(
-                    &x_train,
-                    &targets,
-                    Some(simec::SllTarget::single(&s_ll)),
-                    &device,
-                    progress,
-                )?;
-                let y_tr = from_simec(&model.transform(&x_train)?); // [m, d]
-                let y_te = from_simec(&model.transform(&x_test)?); // [m_test, d]
-                Ok(PointOutcome {
-                    train: baselines::mse_gram(&y_tr, &s_train)?,
-                    test: baselines::mse_gram(&y_te, &s_test)?,
-                })
-            })?;
-            let rows = [
-                run.row(&train_series, X_NAME, x, outcome.train, point_seed, t0),
-                run.row(&test_series, X_NAME, x, outcome.test, point_seed, t0),
-            ];
-            run.save(&rows)?;
+            points.push((label, arch.epochs, (name.clone(), d, point_seed, params)));
         }
     }
+    let jobs = args.sweep_jobs();
+    if points.len() > 1 && jobs > 1 {
+        run.note(format!("{} SimEc points, {jobs} at a time", points.len()));
+    }
+    run.train_points(
+        jobs,
+        &points,
+        |(name, _, _, params), progress| {
+            let t0 = Instant::now();
+            let (targets, s_ll) = &targets[name];
+            let model = params.fit_with_callback(
+                &x_train,
+                targets,
+                Some(simec::SllTarget::single(s_ll)),
+                &device,
+                progress,
+            )?;
+            let y_tr = from_simec(&model.transform(&x_train)?); // [m, d]
+            let y_te = from_simec(&model.transform(&x_test)?); // [m_test, d]
+            let outcome = PointOutcome {
+                train: baselines::mse_gram(&y_tr, &s_train)?,
+                test: baselines::mse_gram(&y_te, &s_test)?,
+            };
+            Ok((outcome, t0))
+        },
+        |run, (name, d, point_seed, _), (outcome, t0)| {
+            let x = *d as f64;
+            let rows = [
+                run.row(
+                    &format!("simec_{name}_train"),
+                    X_NAME,
+                    x,
+                    outcome.train,
+                    *point_seed,
+                    t0,
+                ),
+                run.row(
+                    &format!("simec_{name}_test"),
+                    X_NAME,
+                    x,
+                    outcome.test,
+                    *point_seed,
+                    t0,
+                ),
+            ];
+            run.save(&rows)
+        },
+    )?;
 
     run.finish(&FIG3_PLOT, seed)
 }

@@ -2,6 +2,8 @@
 //! progress bars, metadata, the line plot and the comparison with the paper.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -186,23 +188,86 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         epochs: usize,
         train: impl FnOnce(&mut dyn FnMut(simec::EpochReport)) -> Result<T>,
     ) -> Result<T> {
-        let bar = self.bars.add(ProgressBar::new(epochs as u64));
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{prefix:>22} [{bar:30}] {pos}/{len} epochs {msg} ({elapsed}, eta {eta})",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar.set_prefix(label.to_string());
-        bar.enable_steady_tick(Duration::from_millis(500));
-        let mut callback = |r: simec::EpochReport| {
-            bar.set_position(r.epoch as u64);
-            bar.set_message(format!("loss {:.5}", r.loss));
-        };
-        let out = train(&mut callback).with_context(|| format!("training {label}"));
-        bar.finish_and_clear();
-        out
+        train_with_bar(&self.bars, label, epochs, train)
+    }
+
+    /// Trains independent sweep points, `jobs` at a time, and hands each outcome to `finished`
+    /// (on this thread, in completion order) as soon as it is ready, so that an interrupted run
+    /// keeps every finished point.
+    ///
+    /// `points` are `(label, epochs, payload)`. With `jobs <= 1` the points run one after the other
+    /// on the global rayon pool (all cores inside each point); with `jobs > 1` each of `jobs`
+    /// worker threads trains its points in its own rayon pool of `max(1, threads / jobs)` threads.
+    /// Burn's flex backend gives bit-identical results whatever the thread count, so `jobs` changes
+    /// the wall time only (`fig3_2hl_2points_*` in `just bench`: 2 points at once, 1 thread each,
+    /// 1.5x faster than one after the other on 2 threads).
+    ///
+    /// # Errors
+    /// The first error of `train` (with the point's label) or `finished`; workers then take no
+    /// new points, and the points in flight finish before this returns.
+    pub fn train_points<J, T>(
+        &mut self,
+        jobs: usize,
+        points: &[(String, usize, J)],
+        train: impl Fn(&J, &mut dyn FnMut(simec::EpochReport)) -> Result<T> + Sync,
+        mut finished: impl FnMut(&mut Self, &J, T) -> Result<()>,
+    ) -> Result<()>
+    where
+        J: Sync,
+        T: Send,
+    {
+        if jobs <= 1 || points.len() <= 1 {
+            for (label, epochs, payload) in points {
+                let out = self.train_point(label, *epochs, |cb| train(payload, cb))?;
+                finished(self, payload, out)?;
+            }
+            return Ok(());
+        }
+        let threads_each = (rayon::current_num_threads() / jobs).max(1);
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let bars = self.bars.clone();
+        let (tx, rx) = mpsc::channel::<(usize, Result<T>)>();
+        std::thread::scope(|scope| -> Result<()> {
+            for _ in 0..jobs.min(points.len()) {
+                let tx = tx.clone();
+                let (next, stop, bars, train) = (&next, &stop, &bars, &train);
+                scope.spawn(move || {
+                    let pool = match rayon::ThreadPoolBuilder::new()
+                        .num_threads(threads_each)
+                        .build()
+                    {
+                        Ok(pool) => pool,
+                        Err(e) => {
+                            let _ = tx.send((usize::MAX, Err(e.into())));
+                            return;
+                        }
+                    };
+                    while !stop.load(Ordering::SeqCst) {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        let Some((label, epochs, payload)) = points.get(i) else {
+                            break;
+                        };
+                        let out = pool.install(|| {
+                            train_with_bar(bars, label, *epochs, |cb| train(payload, cb))
+                        });
+                        if tx.send((i, out)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut first_error = None;
+            for (i, out) in rx {
+                let handled = out.and_then(|t| finished(self, &points[i].2, t));
+                if let Err(e) = handled {
+                    stop.store(true, Ordering::SeqCst);
+                    first_error.get_or_insert(e);
+                }
+            }
+            first_error.map_or(Ok(()), Err)
+        })
     }
 
     /// Writes the metadata (with the run's base `seed`), draws the standard line figure from the
@@ -332,4 +397,31 @@ pub fn line_plot(spec: &PlotSpec, rows: &[ResultRow]) -> LinePlot {
         log_x: false,
         log_y: false,
     }
+}
+
+/// [`FigureRun::train_point`] on any progress-bar set (the worker threads of
+/// [`FigureRun::train_points`] hold a clone of the run's).
+fn train_with_bar<T>(
+    bars: &MultiProgress,
+    label: &str,
+    epochs: usize,
+    train: impl FnOnce(&mut dyn FnMut(simec::EpochReport)) -> Result<T>,
+) -> Result<T> {
+    let bar = bars.add(ProgressBar::new(epochs as u64));
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>22} [{bar:30}] {pos}/{len} epochs {msg} ({elapsed}, eta {eta})",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar.set_prefix(label.to_string());
+    bar.enable_steady_tick(Duration::from_millis(500));
+    let mut callback = |r: simec::EpochReport| {
+        bar.set_position(r.epoch as u64);
+        bar.set_message(format!("loss {:.5}", r.loss));
+    };
+    let out = train(&mut callback).with_context(|| format!("training {label}"));
+    bar.finish_and_clear();
+    out
 }

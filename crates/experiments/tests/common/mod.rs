@@ -33,5 +33,6 @@ pub fn args(dir: &Path, config: PathBuf) -> FigureArgs {
         seed: None,
         backend: BackendArg::Cpu,
         config: Some(config),
+        jobs: 0,
     }
 }

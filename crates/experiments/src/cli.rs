@@ -243,7 +243,7 @@ pub fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendA
 }
 
 /// Options every figure binary accepts (`--profile`, `--data-dir`, `--results-dir`,
-/// `--figures-dir`, `--force`, `--seed`, `--backend`, `--config`).
+/// `--figures-dir`, `--force`, `--seed`, `--backend`, `--config`, `--jobs`).
 #[derive(Debug, Clone, Args)]
 pub struct FigureArgs {
     /// Profile of the figure's config: `paper` (the paper's exact setup) or `quick` (CI-sized).

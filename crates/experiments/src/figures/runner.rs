@@ -203,8 +203,9 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
     /// 1.5x faster than one after the other on 2 threads).
     ///
     /// # Errors
-    /// The first error of `train` (with the point's label) or `finished`; workers then take no
-    /// new points, and the points in flight finish before this returns.
+    /// The first error of `train` (with the point's label; a panic counts as an error) or
+    /// `finished`; workers then take no new points, the points in flight finish before this
+    /// returns, and their errors are printed.
     pub fn train_points<J, T>(
         &mut self,
         jobs: usize,
@@ -248,9 +249,13 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
                         let Some((label, epochs, payload)) = points.get(i) else {
                             break;
                         };
-                        let out = pool.install(|| {
-                            train_with_bar(bars, label, *epochs, |cb| train(payload, cb))
-                        });
+                        // A panic becomes this point's error, so that the others stop early.
+                        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            pool.install(|| {
+                                train_with_bar(bars, label, *epochs, |cb| train(payload, cb))
+                            })
+                        }))
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("training {label} panicked")));
                         if tx.send((i, out)).is_err() {
                             break;
                         }
@@ -258,12 +263,19 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
                 });
             }
             drop(tx);
-            let mut first_error = None;
+            let mut first_error: Option<anyhow::Error> = None;
             for (i, out) in rx {
-                let handled = out.and_then(|t| finished(self, &points[i].2, t));
+                let handled = match points.get(i) {
+                    Some(point) => out.and_then(|t| finished(self, &point.2, t)),
+                    None => out.map(|_| ()), // a worker that could not start (no point taken)
+                };
                 if let Err(e) = handled {
                     stop.store(true, Ordering::SeqCst);
-                    first_error.get_or_insert(e);
+                    if first_error.is_some() {
+                        self.say(format!("  also failed: {e:#}"));
+                    } else {
+                        first_error = Some(e);
+                    }
                 }
             }
             first_error.map_or(Ok(()), Err)

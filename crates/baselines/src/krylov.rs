@@ -157,12 +157,22 @@ pub(crate) fn eigen_extreme_krylov(
         if worst <= p.rtol * scale {
             // Verify with a fresh product A X_k and the orthonormality of X_k before returning:
             // W is carried across restarts, and a basis that lost orthogonality gives spurious pairs.
-            // The products above read all of A (dgemm is faster than dsymm: 1.1 s vs 1.7 s on
-            // eigen_top10_8000); this one reads only its lower triangle, the matrix dsyevr
-            // would decompose, so an input symmetric only to the check's 1e-10 fails here and
-            // goes to dsyevr.
+            // All products read the full A with dgemm (dsymm, reading only the lower triangle as
+            // dsyevr does, took 1.7 s instead of 1.2 s on eigen_top10_8000); the inputs are
+            // symmetric to the check's 1e-10 relative, and one that cannot meet the residual test
+            // stalls and goes to dsyevr.
             let mut ax_k = vec![0.0_f64; n * k]; // sign A X_k: [n, k]
-            symm(n, k, sign, a.as_slice(), &x[..n * k], &mut ax_k)?;
+            gemm(
+                false,
+                n,
+                k,
+                n,
+                sign,
+                a.as_slice(),
+                &x[..n * k],
+                0.0,
+                &mut ax_k,
+            )?;
             let mut gram = vec![0.0_f64; k * k]; // X_k^T X_k: [k, k]
             gemm(true, k, k, n, 1.0, &x[..n * k], &x[..n * k], 0.0, &mut gram)?;
             let ortho = (0..k * k)
@@ -285,37 +295,6 @@ fn fill_uniform(x: &mut [f64], rng: &mut Mt64) {
     for v in x {
         *v = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 - 0.5;
     }
-}
-
-/// `c = alpha A b` with `A` symmetric `[n, n]` of which only the lower triangle is read (as `dsyevr`
-/// with `UPLO = 'L'` does), `b` and `c` `[n, nb]`, column-major (`dsymm`).
-///
-/// # Errors
-/// [`BaselineError::TooLarge`] for sizes beyond BLAS integers.
-fn symm(
-    n: usize,
-    nb: usize,
-    alpha: f64,
-    a: &[f64],
-    b: &[f64],
-    c: &mut [f64],
-) -> Result<(), BaselineError> {
-    assert!(
-        a.len() >= n * n && b.len() >= n * nb && c.len() >= n * nb,
-        "symm: buffers of {}, {}, {} entries for [{n}, {n}] x [{n}, {nb}]",
-        a.len(),
-        b.len(),
-        c.len()
-    );
-    if n == 0 || nb == 0 {
-        return Ok(());
-    }
-    let (n_i, nb_i) = (to_i32("rows", n)?, to_i32("columns", nb)?);
-    // SAFETY: lengths asserted above; every leading dimension is n.
-    unsafe {
-        blas::dsymm(b'L', b'L', n_i, nb_i, alpha, a, n_i, b, n_i, 0.0, c, n_i);
-    }
-    Ok(())
 }
 
 /// `c = alpha op(a) b + beta c` for column-major slices: `op(a)` is `[m, kk]` (`a` is stored as
@@ -556,15 +535,12 @@ mod tests {
     }
 
     #[test]
-    fn returned_pairs_hold_for_the_lower_triangle_that_dsyevr_reads() {
-        // An upper triangle off by 1e-11 relative (within the symmetry check's tolerance): whatever
-        // the Krylov path returns must meet the residual test on the lower-triangle matrix.
+    fn a_slightly_asymmetric_input_gives_checked_pairs_or_none() {
+        // An upper triangle off by up to 3e-9 relative: the Krylov path either returns pairs that
+        // meet the residual test for the matrix as given, or gives up (dsyevr then decides).
         let n = N;
         let lambda: Vec<f64> = (0..n).map(|i| 10.0 * (-(i as f64) / 20.0).exp()).collect();
         let exact = with_spectrum(&lambda, 6);
-        assert!(eigen_extreme_krylov(&exact, 5, true, params(5))
-            .unwrap()
-            .is_some());
         let mut a = exact.clone();
         for j in 1..n {
             for i in 0..j {
@@ -572,7 +548,10 @@ mod tests {
             }
         }
         if let Some(ours) = eigen_extreme_krylov(&a, 5, true, params(5)).unwrap() {
-            assert!(worst_residual(&exact, &ours, 10.0) <= KRYLOV_RTOL);
+            assert!(worst_residual(&a, &ours, 10.0) <= KRYLOV_RTOL);
+            for (got, want) in ours.values.iter().zip(&lambda) {
+                assert!((got - want).abs() < 1e-7, "{}", ours.values);
+            }
         }
     }
 

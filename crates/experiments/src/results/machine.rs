@@ -86,8 +86,9 @@ fn parse_meminfo_total(meminfo: &str) -> Option<u64> {
 }
 
 /// The commit checked out in `repo`: `git rev-parse HEAD`, with `-dirty` appended when
-/// `git status --porcelain` reports changes to the source (the run's own outputs under `results/`
-/// and `figures/` do not count); `"unknown"` when git or the repository is missing.
+/// `git status --porcelain --untracked-files=no` reports changes to tracked files (the run's own
+/// outputs under `results/` and `figures/` do not count, nor do untracked files such as a log
+/// redirected into the checkout); `"unknown"` when git or the repository is missing.
 pub fn git_commit(repo: &Path) -> String {
     let run = |args: &[&str]| -> Option<String> {
         let out = Command::new("git")
@@ -104,6 +105,7 @@ pub fn git_commit(repo: &Path) -> String {
         Some(head) if !head.is_empty() => match run(&[
             "status",
             "--porcelain",
+            "--untracked-files=no",
             "--",
             ".",
             ":(exclude)results",
@@ -129,6 +131,40 @@ pub fn format_rfc3339_utc(t: SystemTime) -> String {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn dirty_means_changed_tracked_files_not_untracked_logs_or_outputs() {
+        let dir = std::env::temp_dir().join(format!("simec-git-commit-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("results")).unwrap();
+        let git = |args: &[&str]| {
+            let ok = Command::new("git")
+                .arg("-C")
+                .arg(&dir)
+                .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+                .args(args)
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false);
+            assert!(ok, "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        std::fs::write(dir.join("src.rs"), "fn main() {}\n").unwrap();
+        git(&["add", "src.rs"]);
+        git(&["commit", "-q", "-m", "init"]);
+        let clean = git_commit(&dir);
+        assert_eq!(clean.len(), 40, "{clean}");
+        std::fs::write(dir.join("run.log"), "log").unwrap();
+        std::fs::write(dir.join("results/fig.csv"), "x").unwrap();
+        assert_eq!(
+            git_commit(&dir),
+            clean,
+            "untracked files are not source changes"
+        );
+        std::fs::write(dir.join("src.rs"), "fn main() { }\n").unwrap();
+        assert_eq!(git_commit(&dir), format!("{clean}-dirty"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn rfc3339_known_instants() {

@@ -79,13 +79,57 @@ pub(crate) fn gemm(
         });
     }
     let mut c = DMatrix::<f64>::zeros(m, n);
+    gemm_slices(
+        ta,
+        tb,
+        m,
+        n,
+        k,
+        1.0,
+        a.as_slice(),
+        b.as_slice(),
+        0.0,
+        c.as_mut_slice(),
+    )?;
+    Ok(c)
+}
+
+/// `c = alpha op(a) op(b) + beta c` with one `dgemm` on column-major slices: `op(a)` is `[m, k]`
+/// (`a` stored as `[k, m]` when `ta`), `op(b)` is `[k, n]` (`b` stored as `[n, k]` when `tb`), `c`
+/// is `[m, n]`; leading dimensions are the stored row counts.
+///
+/// # Errors
+/// [`BaselineError::TooLarge`] for sizes beyond BLAS integers.
+///
+/// # Panics
+/// If a buffer is shorter than its shape (a bug in the caller, never bad user input).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_slices(
+    ta: bool,
+    tb: bool,
+    m: usize,
+    n: usize,
+    k: usize,
+    alpha: f64,
+    a: &[f64],
+    b: &[f64],
+    beta: f64,
+    c: &mut [f64],
+) -> Result<(), BaselineError> {
+    assert!(
+        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
+        "gemm: buffers of {}, {}, {} entries for [{m}, {k}] x [{k}, {n}]",
+        a.len(),
+        b.len(),
+        c.len()
+    );
     if m == 0 || n == 0 || k == 0 {
-        return Ok(c);
+        return Ok(());
     }
-    let lda = to_i32("leading dimension", a.nrows().max(1))?;
-    let ldb = to_i32("leading dimension", b.nrows().max(1))?;
-    let ldc = to_i32("leading dimension", m.max(1))?;
-    // SAFETY: column-major buffers with the leading dimensions above; op shapes checked.
+    let lda = if ta { k } else { m };
+    let ldb = if tb { n } else { k };
+    // SAFETY: column-major buffers at least as long as their shapes (asserted above); leading
+    // dimensions are the stored row counts.
     unsafe {
         blas::dgemm(
             if ta { b'T' } else { b'N' },
@@ -93,15 +137,15 @@ pub(crate) fn gemm(
             to_i32("rows", m)?,
             to_i32("columns", n)?,
             to_i32("inner dimension", k)?,
-            1.0,
-            a.as_slice(),
-            lda,
-            b.as_slice(),
-            ldb,
-            0.0,
-            c.as_mut_slice(),
-            ldc,
+            alpha,
+            a,
+            to_i32("leading dimension", lda)?,
+            b,
+            to_i32("leading dimension", ldb)?,
+            beta,
+            c,
+            to_i32("leading dimension", m)?,
         );
     }
-    Ok(c)
+    Ok(())
 }

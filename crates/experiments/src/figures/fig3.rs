@@ -168,16 +168,13 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     let x_test = to_simec(&split.x_test); // [m_test, 784]
     let device = args.backend.try_device()?;
     let mut targets = BTreeMap::new(); // name -> ([m, n] targets, [n, n] S_ll)
-    let mut points = Vec::new(); // (label, epochs, (name, d, seed, params))
+    let mut points = Vec::new(); // (label, epochs, SimecPoint)
     for (name, arch) in &profile.simec {
+        let series = [format!("simec_{name}_train"), format!("simec_{name}_test")];
         let pending: Vec<usize> = dims
             .iter()
             .copied()
-            .filter(|&d| {
-                let x = d as f64;
-                !(run.is_done(&format!("simec_{name}_train"), x)
-                    && run.is_done(&format!("simec_{name}_test"), x))
-            })
+            .filter(|&d| !series.iter().all(|s| run.is_done(s, d as f64)))
             .collect();
         if pending.is_empty() {
             continue;
@@ -196,7 +193,14 @@ pub fn run(args: &FigureArgs) -> Result<()> {
                 .params(d, point_seed)
                 .with_context(|| format!("SimEc {name} hyperparameters at d = {d}"))?;
             let label = format!("simec {name} d={d}");
-            points.push((label, arch.epochs, (name.clone(), d, point_seed, params)));
+            let point = SimecPoint {
+                name: name.clone(),
+                series: series.clone(),
+                d,
+                seed: point_seed,
+                params,
+            };
+            points.push((label, arch.epochs, point));
         }
     }
     let jobs = args.sweep_jobs();
@@ -206,10 +210,10 @@ pub fn run(args: &FigureArgs) -> Result<()> {
     run.train_points(
         jobs,
         &points,
-        |(name, _, _, params), progress| {
+        |point, progress| {
             let t0 = Instant::now();
-            let (targets, s_ll) = &targets[name];
-            let model = params.fit_with_callback(
+            let (targets, s_ll) = &targets[&point.name];
+            let model = point.params.fit_with_callback(
                 &x_train,
                 targets,
                 Some(simec::SllTarget::single(s_ll)),
@@ -224,31 +228,28 @@ pub fn run(args: &FigureArgs) -> Result<()> {
             };
             Ok((outcome, t0))
         },
-        |run, (name, d, point_seed, _), (outcome, t0)| {
-            let x = *d as f64;
+        |run, point, (outcome, t0)| {
+            let x = point.d as f64;
+            let [train, test] = &point.series;
             let rows = [
-                run.row(
-                    &format!("simec_{name}_train"),
-                    X_NAME,
-                    x,
-                    outcome.train,
-                    *point_seed,
-                    t0,
-                ),
-                run.row(
-                    &format!("simec_{name}_test"),
-                    X_NAME,
-                    x,
-                    outcome.test,
-                    *point_seed,
-                    t0,
-                ),
+                run.row(train, X_NAME, x, outcome.train, point.seed, t0),
+                run.row(test, X_NAME, x, outcome.test, point.seed, t0),
             ];
             run.save(&rows)
         },
     )?;
 
     run.finish(&FIG3_PLOT, seed)
+}
+
+/// One SimEc sweep point of Figure 3: architecture `name` at embedding dim `d`.
+struct SimecPoint {
+    name: String,
+    /// The `simec_{name}_train` and `simec_{name}_test` series its two MSEs go to.
+    series: [String; 2],
+    d: usize,
+    seed: u64,
+    params: simec::SimecValidParams,
 }
 
 /// How the figure is drawn: x = d, y = MSE, train solid, test dashed, one color per method.

@@ -99,13 +99,26 @@ pub fn profile_names(path: &Path) -> Result<Vec<String>, ConfigError> {
 /// Every [`ConfigError`] variant but `Invalid`: unreadable file, bad TOML, unknown profile (listing
 /// the valid ones), an `extends` cycle, or a schema error naming the offending key.
 pub fn load_profile<T: DeserializeOwned>(path: &Path, profile: &str) -> Result<T, ConfigError> {
+    Ok(load_profile_resolved(path, profile)?.0)
+}
+
+/// [`load_profile`], also returning the resolved profile table (after `extends`), which
+/// determines a run's [`crate::results::RunIdentity`].
+///
+/// # Errors
+/// As [`load_profile`].
+pub fn load_profile_resolved<T: DeserializeOwned>(
+    path: &Path,
+    profile: &str,
+) -> Result<(T, Table), ConfigError> {
     let profiles = read_profiles(path)?;
     let merged = resolve(path, &profiles, profile)?;
-    T::deserialize(Value::Table(merged)).map_err(|e| ConfigError::Schema {
+    let typed = T::deserialize(Value::Table(merged.clone())).map_err(|e| ConfigError::Schema {
         path: path.to_path_buf(),
         profile: profile.to_string(),
         message: e.to_string().trim().to_string(),
-    })
+    })?;
+    Ok((typed, merged))
 }
 
 fn read_profiles(path: &Path) -> Result<Table, ConfigError> {
@@ -261,15 +274,9 @@ pub struct SimecArch {
 }
 
 impl SimecArch {
-    /// SimEc hyperparameters for embedding dimension `d` and training seed `seed`.
-    ///
-    /// # Errors
-    /// The model's own validation error for impossible values (e.g. a zero learning rate).
-    pub fn params(
-        &self,
-        d: usize,
-        seed: u64,
-    ) -> Result<simec::SimecValidParams, simec::SimecError> {
+    /// SimEc hyperparameters for embedding dimension `d` and training seed `seed`, unchecked, so
+    /// that a figure can complete them (`allow_missing`, `n_slices`) before the one check.
+    pub fn unchecked(&self, d: usize, seed: u64) -> simec::SimecParams {
         let hidden = self
             .hidden
             .iter()
@@ -287,7 +294,18 @@ impl SimecArch {
             .orth_reg(piecewise_by_dim(&self.orth_reg, d))
             .optimizer(simec::OptimizerKind::Adamax)
             .seed(seed)
-            .check()
+    }
+
+    /// SimEc hyperparameters for embedding dimension `d` and training seed `seed`, checked.
+    ///
+    /// # Errors
+    /// The model's own validation error for impossible values (e.g. a zero learning rate).
+    pub fn params(
+        &self,
+        d: usize,
+        seed: u64,
+    ) -> Result<simec::SimecValidParams, simec::SimecError> {
+        self.unchecked(d, seed).check()
     }
 }
 

@@ -5,21 +5,22 @@
 mod common;
 use common::{args, repo, scratch_config};
 
-use experiments::figures::fig4_lambda::{self, plot_x, SERIES};
+use experiments::figures::fig4_lambda::{self, plot_x};
+use experiments::figures::run_figure;
 use experiments::results::ResultsFile;
 
 #[test]
 fn quick_profile_yyt_collapses_for_large_lambda_while_ywl_stays_low() {
     let (dir, config) = scratch_config(
-        fig4_lambda::FIGURE,
+        "fig4_lambda",
         "[profiles.test]\nextends = \"quick\"\nlambdas = [0.0, 1.0]\n",
     );
-    fig4_lambda::run(&args(&dir, config)).unwrap();
+    run_figure::<fig4_lambda::Fig4LambdaProfile>(&args(&dir, config)).unwrap();
     let results = ResultsFile::open(dir.join("results/fig4_lambda.csv")).unwrap();
     let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
-    for s in SERIES {
+    for s in fig4_lambda::series() {
         for x in [0.0, 1.0] {
-            let v = mse(s, x);
+            let v = mse(&s.to_string(), x);
             assert!(v.is_finite() && v > 0.0, "{s} at {x}: {v}");
         }
     }

@@ -7,6 +7,7 @@ mod common;
 use common::{args, repo, scratch_config};
 
 use experiments::figures::fig4_missing::{self, masked_block, masked_kernel};
+use experiments::figures::run_figure;
 use experiments::results::ResultsFile;
 use nalgebra::DMatrix;
 
@@ -34,10 +35,10 @@ fn masked_kernel_and_blocks_put_nan_at_row_major_mask_entries() {
 #[test]
 fn quick_profile_simec_tolerates_missing_targets_while_mean_filling_degrades() {
     let (dir, config) = scratch_config(
-        fig4_missing::FIGURE,
+        "fig4_missing",
         "[profiles.test]\nextends = \"quick\"\nfractions = [0.0, 0.9]\n",
     );
-    fig4_missing::run(&args(&dir, config)).unwrap();
+    run_figure::<fig4_missing::Fig4MissingProfile>(&args(&dir, config)).unwrap();
     let results = ResultsFile::open(dir.join("results/fig4_missing.csv")).unwrap();
     let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
     assert!(results

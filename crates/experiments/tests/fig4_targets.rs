@@ -7,15 +7,16 @@ mod common;
 use common::{args, repo, scratch_config};
 
 use experiments::figures::fig4_targets;
+use experiments::figures::run_figure;
 use experiments::results::ResultsFile;
 
 #[test]
 fn quick_profile_simec_comes_close_to_kpca() {
     let (dir, config) = scratch_config(
-        fig4_targets::FIGURE,
+        "fig4_targets",
         "[profiles.test]\nextends = \"quick\"\nn_targets = [1000]\n",
     );
-    fig4_targets::run(&args(&dir, config)).unwrap();
+    run_figure::<fig4_targets::Fig4TargetsProfile>(&args(&dir, config)).unwrap();
     let results = ResultsFile::open(dir.join("results/fig4_targets.csv")).unwrap();
     let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
     assert!(results

@@ -34,7 +34,7 @@ fn simec_ywl_beats_the_largest_positive_eigenvalues_from_d_10() {
         let eig_mse = baselines::mse_gram(&setup.eig.embedding(d).unwrap(), &setup.s).unwrap();
         let abs_mse = baselines::mse_absolute_largest(&setup.eig, &setup.s, d).unwrap();
         let params = simec_params(arch, d, 1, point_seed(profile.seed, "simec", d as f64)).unwrap();
-        let model = TrainedSimec::fit_quiet(&params, &x, &targets, None, &device).unwrap();
+        let model = TrainedSimec::fit(&params, &x, &targets, None, &device, &mut |_| {}).unwrap();
         let simec_mse = model.mse_ywl(0, &setup.s).unwrap();
         eprintln!(
             "d = {d}: simec Y W_l {simec_mse:.6}, largest positive {eig_mse:.6}, absolute largest \

@@ -5,9 +5,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use experiments::data::{load_mnist, mnist_0_7};
-use experiments::figures::simpson::{
-    negative_share, normalized_parts, part_eigen, sign_parts, Part, SimpsonSetup,
-};
+use experiments::figures::simpson::{negative_share, SimpsonSetup};
+use experiments::similarity::{normalized_parts, part_eigen, Part};
 
 const M: usize = 1000;
 
@@ -52,7 +51,7 @@ fn simpson_similarity_has_significant_negative_eigenvalues() {
 #[test]
 fn s1_minus_s2_is_s_before_normalization() {
     let s = setup();
-    let (s1, s2) = sign_parts(&s.eig);
+    let (s1, s2) = baselines::split_by_sign(&s.eig);
     let err = (&s1 - &s2 - &s.s).amax();
     assert!(err < 1e-10 * s.s.amax(), "max |S1 - S2 - S| = {err}");
 }

@@ -11,8 +11,9 @@ use experiments::config::{default_config_path, load_profile, point_seed};
 use experiments::convert::to_simec;
 use experiments::data::{load_mnist, mnist_0_7};
 use experiments::figures::simpson::{
-    normalized_parts, simec_params, simec_targets, NonmetricProfile, SimpsonSetup, TrainedSimec,
+    simec_params, simec_targets, NonmetricProfile, SimpsonSetup, TrainedSimec,
 };
+use experiments::similarity::normalized_parts;
 use nalgebra::DMatrix;
 
 const D: usize = 10;
@@ -48,7 +49,7 @@ fn stacked_simec_matches_single_ones_while_the_sum_does_not() {
         let seed = point_seed(profile.seed, &format!("simec_{name}"), D as f64);
         let params = simec_params(arch, D, slices.len(), seed).unwrap();
         let s_ll = simec::SllTarget::slices(sll.iter().collect());
-        TrainedSimec::fit_quiet(&params, &x, &targets, Some(s_ll), &device).unwrap()
+        TrainedSimec::fit(&params, &x, &targets, Some(s_ll), &device, &mut |_| {}).unwrap()
     };
     let single1 = train("S1", &[&parts.s1]).mse_ywl(0, &parts.s1).unwrap();
     let single2 = train("S2", &[&parts.s2]).mse_ywl(0, &parts.s2).unwrap();

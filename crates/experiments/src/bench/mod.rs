@@ -219,6 +219,60 @@ fn selection(names: &[String]) -> Result<(bool, Vec<&'static str>)> {
     Ok((quick, chosen))
 }
 
+/// Runs benchmark `name` and describes it as a row; the sgemm / dgemm peaks it measures are kept
+/// in `peaks` for the later rows' share of peak.
+fn measure_row(
+    ctx: &mut workloads::Workloads,
+    name: &str,
+    peaks: &mut (Option<f64>, Option<f64>),
+    commit: &str,
+    machine: &str,
+) -> Result<BenchRow> {
+    let load_before = load_avg();
+    let started = crate::results::format_rfc3339_utc(std::time::SystemTime::now());
+    eprintln!("[bench] {name} ...");
+    let m = ctx.run(name).with_context(|| format!("benchmark {name}"))?;
+    let load_after = load_avg();
+    let (median, min, max) = summarize(&m.times);
+    let gflops = m.flops / median / 1e9;
+    match name {
+        "sgemm_peak" => peaks.0 = Some(gflops),
+        "dgemm_peak" => peaks.1 = Some(gflops),
+        _ => {}
+    }
+    let peak = match m.single {
+        Some(true) => peaks.0,
+        Some(false) => peaks.1,
+        None => None,
+    };
+    let row = BenchRow {
+        benchmark: name.to_string(),
+        backend: m.backend,
+        median_s: median,
+        min_s: min,
+        max_s: max,
+        runs: m.times.len(),
+        flops: m.flops,
+        gflops,
+        peak_gflops: peak,
+        pct_of_peak: peak.map(|p| 100.0 * gflops / p),
+        threads: m.threads,
+        load_before,
+        load_after,
+        size: m.size,
+        data: m.data,
+        timing: m.timing,
+        git_commit: commit.to_string(),
+        machine: machine.to_string(),
+        date: started,
+    };
+    eprintln!(
+        "[bench] {name}: median {:.4} s ({:.1} GFLOP/s), load {:.2} -> {:.2}",
+        row.median_s, row.gflops, load_before, load_after
+    );
+    Ok(row)
+}
+
 /// Runs the benchmarks of `args`, writes the CSV and prints the table.
 ///
 /// # Errors
@@ -250,7 +304,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let commit = git_commit(&repo_root());
     let info = MachineInfo::probe();
     let machine = format!("{} ({} cpus)", info.cpu_model, info.cpus);
-    let mut ctx = workloads::Context::new(
+    let mut ctx = workloads::Workloads::new(
         sizes,
         quick,
         args.runs,
@@ -274,48 +328,7 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let mut order: Vec<&str> = vec!["sgemm_peak", "dgemm_peak"];
     order.extend(chosen.iter().copied().filter(|b| !b.ends_with("_peak")));
     for name in order {
-        let load_before = load_avg();
-        let started = crate::results::format_rfc3339_utc(std::time::SystemTime::now());
-        eprintln!("[bench] {name} ...");
-        let m = ctx.run(name).with_context(|| format!("benchmark {name}"))?;
-        let load_after = load_avg();
-        let (median, min, max) = summarize(&m.times);
-        let gflops = m.flops / median / 1e9;
-        match (name, m.single) {
-            ("sgemm_peak", _) => peaks.0 = Some(gflops),
-            ("dgemm_peak", _) => peaks.1 = Some(gflops),
-            _ => {}
-        }
-        let peak = match m.single {
-            Some(true) => peaks.0,
-            Some(false) => peaks.1,
-            None => None,
-        };
-        let row = BenchRow {
-            benchmark: name.to_string(),
-            backend: m.backend,
-            median_s: median,
-            min_s: min,
-            max_s: max,
-            runs: m.times.len(),
-            flops: m.flops,
-            gflops,
-            peak_gflops: peak,
-            pct_of_peak: peak.map(|p| 100.0 * gflops / p),
-            threads: m.threads,
-            load_before,
-            load_after,
-            size: m.size,
-            data: m.data,
-            timing: m.timing,
-            git_commit: commit.clone(),
-            machine: machine.clone(),
-            date: started,
-        };
-        eprintln!(
-            "[bench] {name}: median {:.4} s ({:.1} GFLOP/s), load {:.2} -> {:.2}",
-            row.median_s, row.gflops, load_before, load_after
-        );
+        let row = measure_row(&mut ctx, name, &mut peaks, &commit, &machine)?;
         rows.push(row);
         // Written after every benchmark: an interrupted run keeps what it finished.
         write_merged(&out, &rows)?;

@@ -6,19 +6,18 @@
 //! class-label similarity of the same split.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use super::runner::{FigureRun, PointOutcome};
-use crate::cli::FigureArgs;
-use crate::config::{point_seed, SimecArch};
-use crate::convert::{from_simec, to_simec, to_simec_block};
-
-/// Figure name: results file stem, `figure` column, config file stem.
-pub const FIGURE: &str = "fig3";
-const X_NAME: &str = "embedding_dim";
+use super::panel::{draw_by_method, Axes};
+use super::scoring::{fit_yyt_train_test, ScoredSplit};
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Split, Step, Task,
+};
+use crate::config::SimecArch;
+use crate::convert::{to_simec, to_simec_block};
+use crate::results::ResultRow;
 
 /// The `[profiles.NAME]` table of `experiments/fig3.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,8 +49,57 @@ pub struct RidgeConfig {
     pub alphas: Vec<f64>,
 }
 
-impl Fig3Profile {
-    fn validate(&self) -> Result<()> {
+/// A task of Figure 3.
+pub enum Fig3Task {
+    /// The eigendecomposition and ED + ridge rows at every d (ridge needs the eigen-embedding).
+    Baselines,
+    /// SimEc architecture `name` at embedding dim d.
+    Simec {
+        /// The architecture's name in the profile.
+        name: String,
+        /// Its checked hyperparameters at this d and seed.
+        params: simec::SimecValidParams,
+    },
+}
+
+/// The split, its targets and the SimEc inputs.
+pub struct Fig3Setup {
+    split: crate::data::PaperSplit,
+    /// Centered class-label similarity of the training split, `[m, m]`.
+    s_train: nalgebra::DMatrix<f64>,
+    /// The same for the test split, `[m_test, m_test]`.
+    s_test: nalgebra::DMatrix<f64>,
+    x_train: simec::Matrix, // [m, 784]
+    x_test: simec::Matrix,  // [m_test, 784]
+    /// Per architecture: targets `S[:, :n]` `[m, n]` and `S_ll = S[:n, :n]` `[n, n]`.
+    targets: BTreeMap<String, (simec::Matrix, simec::Matrix)>,
+}
+
+fn simec_method(name: &str) -> Method {
+    Method::variant(MethodKind::Simec, name)
+}
+
+fn series(profile: &Fig3Profile) -> Vec<SeriesId> {
+    let mut all = vec![
+        SeriesId::split(Method::plain(MethodKind::Eigendecomposition), Split::Train),
+        SeriesId::split(Method::plain(MethodKind::EdRidge), Split::Train),
+        SeriesId::split(Method::plain(MethodKind::EdRidge), Split::Test),
+    ];
+    for name in profile.simec.keys() {
+        all.push(SeriesId::split(simec_method(name), Split::Train));
+        all.push(SeriesId::split(simec_method(name), Split::Test));
+    }
+    all
+}
+
+impl Figure for Fig3Profile {
+    const NAME: &'static str = "fig3";
+    const X_NAME: &'static str = "embedding_dim";
+    const ABOUT: &'static str = "Figure 3: MSE of the reconstructed class-label similarity vs embedding dimension, for the eigendecomposition, ED + ridge regression and linear / 2- / 5-hidden-layer SimEcs (paper section 3.1).";
+    type Setup = Fig3Setup;
+    type Key = Fig3Task;
+
+    fn check(&self) -> Result<()> {
         if self.m_train == 0 || self.m_train > 8000 || self.m_test == 0 || self.m_test > 2000 {
             bail!(
                 "m_train must be in 1..=8000 and m_test in 1..=2000 (the paper subset), got {} and {}",
@@ -73,189 +121,157 @@ impl Fig3Profile {
         }
         Ok(())
     }
-}
 
-/// Runs Figure 3 end to end: baselines, SimEcs (resuming finished points), CSV, metadata, plot,
-/// and the comparison table with the paper's numbers.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, and model errors, each
-/// with context naming what failed.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<Fig3Profile>::start(FIGURE, args)?;
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {}", args.profile, FIGURE))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let dims = &profile.embedding_dims;
-
-    let mnist = crate::data::load_mnist(args.data_dir.as_deref()).context("loading MNIST")?;
-    let split = crate::data::paper_main_split_sized(&mnist, profile.m_train, profile.m_test)
-        .context("building the paper's train/test subset")?;
-    drop(mnist);
-
-    // Targets: centered class-label similarity of each split.
-    let s_train = baselines::center_kernel(&crate::similarity::label_similarity(&split.y_train))?; // [m, m]
-    let s_test = baselines::center_kernel(&crate::similarity::label_similarity(&split.y_test))?; // [m_test, m_test]
-
-    // --- Deterministic baselines: eigendecomposition and ED + ridge ---------------------------
-    let baseline_series = [
-        "eigendecomposition_train",
-        "ed_ridge_train",
-        "ed_ridge_test",
-    ];
-    if !run.all_done(&baseline_series, dims) {
-        let t0 = Instant::now();
-        let max_d = *dims.iter().max().expect("validated non-empty");
-        let eig = baselines::symmetric_eigen_top_k(&s_train, max_d.max(profile.ridge.cv_dim))?;
-        let y_full = eig.embedding(eig.values.len())?; // [m, max_d]
-        let mut rows = Vec::new();
-        for &d in dims {
-            let y = y_full.columns(0, d).into_owned(); // [m, d]
-            let mse = baselines::mse_gram(&y, &s_train)?;
-            rows.push(run.row("eigendecomposition_train", X_NAME, d as f64, mse, 0, t0));
-        }
-        run.save(&rows)?;
-
-        let t0 = Instant::now();
-        let cv = baselines::RidgeCvParams::new()
-            .alphas(profile.ridge.alphas.clone())
-            .folds(profile.ridge.folds)
-            .check()?
-            .fit(
-                &split.x_train,
-                &y_full.columns(0, profile.ridge.cv_dim).into_owned(),
-            )
-            .context("ridge cross-validation")?;
-        let alpha = cv.model.alpha;
-        run.note(format!(
-            "ridge alpha chosen by {}-fold CV: {alpha}",
-            profile.ridge.folds
-        ));
-        let mut rows = Vec::new();
-        for &d in dims {
-            let target = y_full.columns(0, d).into_owned(); // [m, d]
-            let model = baselines::RidgeParams::new()
-                .alpha(alpha)
-                .check()?
-                .fit(&split.x_train, &target)?;
-            let y_tr = model.predict(&split.x_train)?; // [m, d]
-            let y_te = model.predict(&split.x_test)?; // [m_test, d]
-            rows.push(run.row(
-                "ed_ridge_train",
-                X_NAME,
-                d as f64,
-                baselines::mse_gram(&y_tr, &s_train)?,
-                0,
-                t0,
-            ));
-            rows.push(run.row(
-                "ed_ridge_test",
-                X_NAME,
-                d as f64,
-                baselines::mse_gram(&y_te, &s_test)?,
-                0,
-                t0,
-            ));
-        }
-        run.save(&rows)?;
+    fn base_seed(&self) -> u64 {
+        self.seed
     }
 
-    // --- SimEcs ---------------------------------------------------------------------------------
-    // Every unfinished (architecture, d) point; independent, so `--jobs` of them train at once.
-    let x_train = to_simec(&split.x_train); // [m, 784]
-    let x_test = to_simec(&split.x_test); // [m_test, 784]
-    let device = args.backend.try_device()?;
-    let mut targets = BTreeMap::new(); // name -> ([m, n] targets, [n, n] S_ll)
-    let mut points = Vec::new(); // (label, epochs, SimecPoint)
-    for (name, arch) in &profile.simec {
-        let series = [format!("simec_{name}_train"), format!("simec_{name}_test")];
-        let pending: Vec<usize> = dims
+    fn tasks(&self, base_seed: u64, _ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let all = series(self);
+        let mut points = Vec::new();
+        for id in &all[..3] {
+            points.extend(self.embedding_dims.iter().map(|&d| (id.clone(), d as f64)));
+        }
+        let mut tasks = vec![Task::deterministic(
+            Fig3Task::Baselines,
+            "eigendecomposition and ED + ridge",
+            points,
+        )];
+        for (name, arch) in &self.simec {
+            let method = simec_method(name);
+            for &d in &self.embedding_dims {
+                let x = d as f64;
+                let params = arch
+                    .params(d, method.seed(base_seed, x))
+                    .with_context(|| format!("SimEc {name} hyperparameters at d = {d}"))?;
+                let points = vec![
+                    SeriesId::split(method.clone(), Split::Train),
+                    SeriesId::split(method.clone(), Split::Test),
+                ];
+                let key = Fig3Task::Simec {
+                    name: name.clone(),
+                    params,
+                };
+                tasks.push(Task::trained(
+                    key,
+                    &method,
+                    x,
+                    base_seed,
+                    arch.epochs,
+                    points,
+                ));
+            }
+        }
+        Ok(tasks)
+    }
+
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        let mnist = crate::data::load_mnist(ctx.data_dir.as_deref()).context("loading MNIST")?;
+        let split = crate::data::paper_main_split_sized(&mnist, self.m_train, self.m_test)
+            .context("building the paper's train/test subset")?;
+        drop(mnist);
+        let s_train =
+            baselines::center_kernel(&crate::similarity::label_similarity(&split.y_train))?; // [m, m]
+        let s_test = baselines::center_kernel(&crate::similarity::label_similarity(&split.y_test))?; // [m_test, m_test]
+        let m = s_train.nrows();
+        let targets = self
+            .simec
             .iter()
-            .copied()
-            .filter(|&d| !series.iter().all(|s| run.is_done(s, d as f64)))
+            .map(|(name, arch)| {
+                let n = arch.n_targets;
+                let t = to_simec_block(&s_train, 0..m, 0..n); // [m, n]
+                let s_ll = to_simec_block(&s_train, 0..n, 0..n); // [n, n]
+                (name.clone(), (t, s_ll))
+            })
             .collect();
-        if pending.is_empty() {
-            continue;
+        let setup = Fig3Setup {
+            x_train: to_simec(&split.x_train),
+            x_test: to_simec(&split.x_test),
+            split,
+            s_train,
+            s_test,
+            targets,
+        };
+        Ok((setup, Vec::new()))
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        match &task.key {
+            Fig3Task::Baselines => baselines_rows(self, setup),
+            Fig3Task::Simec { name, params } => {
+                let (targets, s_ll) = &setup.targets[name];
+                let split = ScoredSplit {
+                    x_train: &setup.x_train,
+                    x_test: &setup.x_test,
+                    s_train: &setup.s_train,
+                    s_test: &setup.s_test,
+                };
+                let s_ll = Some(simec::SllTarget::single(s_ll));
+                fit_yyt_train_test(
+                    params,
+                    &split,
+                    targets,
+                    s_ll,
+                    &step.ctx.device,
+                    step.progress,
+                )
+            }
         }
-        let n = arch.n_targets;
-        targets.insert(
-            name.clone(),
-            (
-                to_simec_block(&s_train, 0..s_train.nrows(), 0..n), // [m, n]
-                to_simec_block(&s_train, 0..n, 0..n),               // [n, n]
-            ),
+    }
+
+    fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        let mut axes = Axes::linear(
+            "Figure 3: MNIST class-label similarities",
+            "embedding dimension d",
+            "MSE of S_hat",
         );
-        for d in pending {
-            let point_seed = point_seed(seed, &format!("simec_{name}"), d as f64);
-            let params = arch
-                .params(d, point_seed)
-                .with_context(|| format!("SimEc {name} hyperparameters at d = {d}"))?;
-            let label = format!("simec {name} d={d}");
-            let point = SimecPoint {
-                name: name.clone(),
-                series: series.clone(),
-                d,
-                seed: point_seed,
-                params,
-            };
-            points.push((label, arch.epochs, point));
-        }
+        axes.x_range = Some((0.0, 16.0));
+        draw_by_method(rows, &series(self), axes, &out.svg, &out.png)
     }
-    let jobs = args.sweep_jobs();
-    if points.len() > 1 && jobs > 1 {
-        run.note(format!("{} SimEc points, {jobs} at a time", points.len()));
-    }
-    run.train_points(
-        jobs,
-        &points,
-        |point, progress| {
-            let t0 = Instant::now();
-            let (targets, s_ll) = &targets[&point.name];
-            let model = point.params.fit_with_callback(
-                &x_train,
-                targets,
-                Some(simec::SllTarget::single(s_ll)),
-                &device,
-                progress,
-            )?;
-            let y_tr = from_simec(&model.transform(&x_train)?); // [m, d]
-            let y_te = from_simec(&model.transform(&x_test)?); // [m_test, d]
-            let outcome = PointOutcome {
-                train: baselines::mse_gram(&y_tr, &s_train)?,
-                test: baselines::mse_gram(&y_te, &s_test)?,
-            };
-            Ok((outcome, t0))
-        },
-        |run, point, (outcome, t0)| {
-            let x = point.d as f64;
-            let [train, test] = &point.series;
-            let rows = [
-                run.row(train, X_NAME, x, outcome.train, point.seed, t0),
-                run.row(test, X_NAME, x, outcome.test, point.seed, t0),
-            ];
-            run.save(&rows)
-        },
-    )?;
-
-    run.finish(&FIG3_PLOT, seed)
 }
 
-/// One SimEc sweep point of Figure 3: architecture `name` at embedding dim `d`.
-struct SimecPoint {
-    name: String,
-    /// The `simec_{name}_train` and `simec_{name}_test` series its two MSEs go to.
-    series: [String; 2],
-    d: usize,
-    seed: u64,
-    params: simec::SimecValidParams,
+/// The deterministic rows, in the order of the baselines task's points: eigendecomposition at
+/// every d, then ED + ridge train and test at every d.
+fn baselines_rows(p: &Fig3Profile, setup: &Fig3Setup) -> Result<Computed> {
+    let dims = &p.embedding_dims;
+    let max_d = *dims.iter().max().context("embedding_dims is empty")?;
+    let eig = baselines::symmetric_eigen_top_k(&setup.s_train, max_d.max(p.ridge.cv_dim))?;
+    let y_full = eig.embedding(eig.values.len())?; // [m, max_d]
+    let mut eigen = Vec::new();
+    for &d in dims {
+        let y = y_full.columns(0, d).into_owned(); // [m, d]
+        eigen.push(baselines::mse_gram(&y, &setup.s_train)?);
+    }
+    let (x_train, x_test) = (&setup.split.x_train, &setup.split.x_test);
+    let cv = baselines::RidgeCvParams::new()
+        .alphas(p.ridge.alphas.clone())
+        .folds(p.ridge.folds)
+        .check()?
+        .fit(x_train, &y_full.columns(0, p.ridge.cv_dim).into_owned())
+        .context("ridge cross-validation")?;
+    let alpha = cv.model.alpha;
+    let (mut train, mut test) = (Vec::new(), Vec::new());
+    for &d in dims {
+        let target = y_full.columns(0, d).into_owned(); // [m, d]
+        let model = baselines::RidgeParams::new()
+            .alpha(alpha)
+            .check()?
+            .fit(x_train, &target)?;
+        let y_tr = model.predict(x_train)?; // [m, d]
+        let y_te = model.predict(x_test)?; // [m_test, d]
+        train.push(baselines::mse_gram(&y_tr, &setup.s_train)?);
+        test.push(baselines::mse_gram(&y_te, &setup.s_test)?);
+    }
+    Ok(Computed {
+        mses: [eigen, train, test].concat(),
+        notes: vec![format!(
+            "ridge alpha chosen by {}-fold CV: {alpha}",
+            p.ridge.folds
+        )],
+    })
 }
-
-/// How the figure is drawn: x = d, y = MSE, train solid, test dashed, one color per method.
-const FIG3_PLOT: super::runner::PlotSpec = super::runner::PlotSpec {
-    title: "Figure 3: MNIST class-label similarities",
-    x_label: "embedding dimension d",
-    y_label: "MSE of S_hat",
-    x_range: Some((0.0, 16.0)),
-};

@@ -17,28 +17,18 @@
 //! ticks -4..0 are the decades 1e-4..1, the point at -5 is lambda = 0); the y axis is
 //! logarithmic (the errors span 4e-4..4.5).
 
-use std::time::Instant;
-
 use anyhow::{bail, Context, Result};
+use nalgebra::DMatrix;
 use serde::Deserialize;
 
-use super::rbf::{self, RbfData, RbfSetup, SeriesStyle};
-use super::runner::FigureRun;
-use crate::cli::FigureArgs;
-use crate::config::{point_seed, SimecArch};
+use super::panel::{line_panel, Axes, Style};
+use super::rbf::{self, RbfData, RbfSetup};
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, Readout, RunContext, SeriesId, Split, Step, Task,
+};
+use crate::config::SimecArch;
 use crate::convert::{from_simec, to_simec_block};
-
-/// Figure name: results file stem, `figure` column, config file stem.
-pub const FIGURE: &str = "fig4_lambda";
-const X_NAME: &str = "lambda";
-/// The five series, in plotting order.
-pub const SERIES: [&str; 5] = [
-    "YYt_train",
-    "YYt_train_test",
-    "YYt_test",
-    "YWl_train",
-    "YWl_train_test",
-];
+use crate::results::ResultRow;
 
 /// The `[profiles.NAME]` table of `experiments/fig4_lambda.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -58,8 +48,44 @@ pub struct Fig4LambdaProfile {
     pub simec: SimecArch,
 }
 
-impl Fig4LambdaProfile {
-    fn validate(&self) -> Result<()> {
+/// The kernels with the SimEc's targets and the scoring blocks of `Y W_l`.
+pub struct LambdaSetup {
+    rbf: RbfSetup,
+    /// `K[:, :n]`, `[m, n]` f32.
+    targets: simec::Matrix,
+    /// `K[:n, :n]` when `n < m` (else the targets are S_ll), `[n, n]` f32.
+    s_ll: Option<simec::Matrix>,
+    /// `K[:, :n]` and `K_test_train[:, :n]` when `n < m` (else `K` and `K_test_train`).
+    k_n: Option<(DMatrix<f64>, DMatrix<f64>)>,
+}
+
+/// The five series, in plotting order: `YYt_train`, `YYt_train_test`, `YYt_test`, `YWl_train`,
+/// `YWl_train_test`.
+pub fn series() -> Vec<SeriesId> {
+    let id = |readout, split| SeriesId {
+        against: None,
+        method: None,
+        readout: Some(readout),
+        split: Some(split),
+    };
+    vec![
+        id(Readout::YYt, Split::Train),
+        id(Readout::YYt, Split::TrainTest),
+        id(Readout::YYt, Split::Test),
+        id(Readout::YWl, Split::Train),
+        id(Readout::YWl, Split::TrainTest),
+    ]
+}
+
+impl Figure for Fig4LambdaProfile {
+    const NAME: &'static str = "fig4_lambda";
+    const X_NAME: &'static str = "lambda";
+    const ABOUT: &'static str = "Figure 4 (left): RBF kernel on MNIST, SimEc MSE vs the strength lambda of the S_ll regularizer (paper section 4.2).";
+    type Setup = LambdaSetup;
+    /// The point's checked hyperparameters (`s_ll_reg` = its lambda).
+    type Key = simec::SimecValidParams;
+
+    fn check(&self) -> Result<()> {
         RbfData {
             m_train: self.m_train,
             m_test: self.m_test,
@@ -73,89 +99,83 @@ impl Fig4LambdaProfile {
         }
         rbf::validate_arch(&self.simec, self.embedding_dim, self.m_train, true)
     }
-}
 
-/// The five MSEs of one trained point, in [`SERIES`] order.
-struct LambdaOutcome([f64; 5]);
-
-/// Runs Figure 4 (left) end to end: kernels, one SimEc per lambda (resuming finished points),
-/// CSV, metadata, plot, and the comparison with the paper's numbers.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, and model errors, each
-/// with context naming what failed.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<Fig4LambdaProfile>::start(FIGURE, args)?;
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {}", args.profile, FIGURE))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let d = profile.embedding_dim;
-    let lambdas = profile.lambdas.clone();
-
-    if !rbf::all_done(&run, &SERIES, &lambdas) {
-        let setup = RbfSetup::load(
-            args.data_dir.as_deref(),
-            RbfData {
-                m_train: profile.m_train,
-                m_test: profile.m_test,
-            },
-        )?;
-        run.note(setup.describe());
-        let kern = &setup.kernels;
-        let (m, n) = (kern.k.nrows(), profile.simec.n_targets);
-        // Targets K[:, :n] and S_ll = K[:n, :n] (the same matrix when n = m).
-        let targets = to_simec_block(&kern.k, 0..m, 0..n); // [m, n]
-        let s_ll_block = (n < m).then(|| to_simec_block(&kern.k, 0..n, 0..n)); // [n, n]
-        let s_ll = s_ll_block.as_ref().unwrap_or(&targets); // [n, n]
-                                                            // Scoring targets of Y W_l: the first n columns of K and K_test_train.
-        let k_n = (n < m).then(|| kern.k.columns(0, n).into_owned()); // [m, n]
-        let k_tt_n = (n < m).then(|| kern.k_test_train.columns(0, n).into_owned()); // [m_test, n]
-        let k_n = k_n.as_ref().unwrap_or(&kern.k);
-        let k_tt_n = k_tt_n.as_ref().unwrap_or(&kern.k_test_train);
-        let device = args.backend.try_device()?;
-
-        for &lambda in &lambdas {
-            if SERIES.iter().all(|s| run.is_done(s, lambda)) {
-                continue;
-            }
-            let t0 = Instant::now();
-            let point_seed = point_seed(seed, "simec", lambda);
-            let mut arch = profile.simec.clone();
-            arch.s_ll_reg = lambda;
-            let params = arch
-                .params(d, point_seed)
-                .with_context(|| format!("SimEc hyperparameters at lambda = {lambda}"))?;
-            let label = format!("simec lambda={lambda}");
-            let outcome = run.train_point(&label, arch.epochs, |progress| {
-                let sll = (lambda > 0.0).then(|| simec::SllTarget::single(s_ll));
-                let model =
-                    params.fit_with_callback(&setup.x_train, &targets, sll, &device, progress)?;
-                let y_tr = from_simec(&model.transform(&setup.x_train)?); // [m, d]
-                let y_te = from_simec(&model.transform(&setup.x_test)?); // [m_test, d]
-                let w_l_t = from_simec(&model.last_layer()).transpose(); // [n, d]
-                Ok(LambdaOutcome([
-                    baselines::mse_gram(&y_tr, &kern.k)?, // Y Y^T: [m, m]
-                    baselines::mse_cross(&y_te, &y_tr, &kern.k_test_train)?, // [m_test, m]
-                    baselines::mse_gram(&y_te, &kern.k_test)?, // [m_test, m_test]
-                    baselines::mse_cross(&y_tr, &w_l_t, k_n)?, // Y W_l: [m, n]
-                    baselines::mse_cross(&y_te, &w_l_t, k_tt_n)?, // [m_test, n]
-                ]))
-            })?;
-            let rows: Vec<_> = SERIES
-                .iter()
-                .zip(outcome.0)
-                .map(|(s, mse)| run.row(s, X_NAME, lambda, mse, point_seed, t0))
-                .collect();
-            run.save(&rows)?;
-        }
+    fn base_seed(&self) -> u64 {
+        self.seed
     }
 
-    run.finish_with(seed, |rows, svg, png| {
-        crate::plot::draw_line_plot(&plot(rows, &lambdas), svg, png)?;
+    fn tasks(&self, base_seed: u64, _ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let method = Method::plain(MethodKind::Simec);
+        self.lambdas
+            .iter()
+            .map(|&lambda| {
+                let mut arch = self.simec.clone();
+                arch.s_ll_reg = lambda;
+                let params = arch
+                    .params(self.embedding_dim, method.seed(base_seed, lambda))
+                    .with_context(|| format!("SimEc hyperparameters at lambda = {lambda}"))?;
+                let task = Task::trained(params, &method, lambda, base_seed, arch.epochs, series());
+                Ok(task.labelled(format!("simec lambda={lambda}")))
+            })
+            .collect()
+    }
+
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        let (rbf, notes) = RbfSetup::for_run(self.m_train, self.m_test, ctx)?;
+        let kern = &rbf.kernels;
+        let (m, n) = (kern.k.nrows(), self.simec.n_targets);
+        let setup = LambdaSetup {
+            targets: to_simec_block(&kern.k, 0..m, 0..n), // [m, n]
+            s_ll: (n < m).then(|| to_simec_block(&kern.k, 0..n, 0..n)), // [n, n]
+            k_n: (n < m).then(|| {
+                (
+                    kern.k.columns(0, n).into_owned(),            // [m, n]
+                    kern.k_test_train.columns(0, n).into_owned(), // [m_test, n]
+                )
+            }),
+            rbf,
+        };
+        Ok((setup, notes))
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        let params = &task.key;
+        let (kern, x_train, x_test) = (&setup.rbf.kernels, &setup.rbf.x_train, &setup.rbf.x_test);
+        let s_ll = setup.s_ll.as_ref().unwrap_or(&setup.targets); // [n, n]
+        let sll = (params.s_ll_reg() > 0.0).then(|| simec::SllTarget::single(s_ll));
+        let model = params.fit_with_callback(
+            x_train,
+            &setup.targets,
+            sll,
+            &step.ctx.device,
+            step.progress,
+        )?;
+        let (k_n, k_tt_n) = match &setup.k_n {
+            Some((a, b)) => (a, b),
+            None => (&kern.k, &kern.k_test_train),
+        };
+        let y_tr = from_simec(&model.transform(x_train)?); // [m, d]
+        let y_te = from_simec(&model.transform(x_test)?); // [m_test, d]
+        let w_l_t = from_simec(&model.last_layer()).transpose(); // [n, d]
+        Ok(vec![
+            baselines::mse_gram(&y_tr, &kern.k)?, // Y Y^T: [m, m]
+            baselines::mse_cross(&y_te, &y_tr, &kern.k_test_train)?, // [m_test, m]
+            baselines::mse_gram(&y_te, &kern.k_test)?, // [m_test, m_test]
+            baselines::mse_cross(&y_tr, &w_l_t, k_n)?, // Y W_l: [m, n]
+            baselines::mse_cross(&y_te, &w_l_t, k_tt_n)?, // [m_test, n]
+        ]
+        .into())
+    }
+
+    fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        crate::plot::draw_line_plot(&plot(rows, &self.lambdas), &out.svg, &out.png)?;
         Ok(())
-    })
+    }
 }
 
 /// The plotted x of lambda: `log10(lambda)`, and lambda = 0 one decade left of the smallest
@@ -177,43 +197,24 @@ pub fn plot_x(lambda: f64, lambdas: &[f64]) -> f64 {
     }
 }
 
-/// The panel: x = [`plot_x`], log y; `Y Y^T` curves blue-ish, `Y W_l` curves another color.
-pub fn plot(rows: &[crate::results::ResultRow], lambdas: &[f64]) -> crate::plot::LinePlot {
-    let styles = [
-        SeriesStyle {
-            series: "YYt_train",
-            color: 0,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "YYt_train_test",
-            color: 1,
-            dashed: true,
-        },
-        SeriesStyle {
-            series: "YYt_test",
-            color: 0,
-            dashed: true,
-        },
-        SeriesStyle {
-            series: "YWl_train",
-            color: 2,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "YWl_train_test",
-            color: 2,
-            dashed: true,
-        },
-    ];
+/// The panel: x = [`plot_x`], log y; `Y Y^T` train and test one color, `Y_test Y^T` another,
+/// `Y W_l` a third; test curves dashed.
+pub fn plot(rows: &[ResultRow], lambdas: &[f64]) -> crate::plot::LinePlot {
     let zero_at = plot_x(0.0, lambdas);
-    let mut p = rbf::panel(
-        rows,
-        &styles,
-        |l| plot_x(l, lambdas),
+    let mut axes = Axes::linear(
         "Figure 4 (left): RBF kernel, MSE vs lambda",
-        &format!("log10(lambda)  (lambda = 0 drawn at {zero_at})"),
+        format!("log10(lambda)  (lambda = 0 drawn at {zero_at})"),
+        "MSE",
     );
-    p.log_y = true;
-    p
+    axes.log_y = true;
+    let style = |id: &SeriesId| Style {
+        label: id.to_string(),
+        color: match (id.readout, id.split) {
+            (Some(Readout::YWl), _) => 2,
+            (_, Some(Split::TrainTest)) => 1,
+            _ => 0,
+        },
+        dashed: id.split != Some(Split::Train),
+    };
+    line_panel(rows, &series(), style, |l| plot_x(l, lambdas), axes)
 }

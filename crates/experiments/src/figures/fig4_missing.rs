@@ -23,22 +23,19 @@
 //!
 //! Plot: linear x = f, linear y.
 
-use std::time::Instant;
-
 use anyhow::{bail, Context, Result};
 use nalgebra::DMatrix;
 use serde::Deserialize;
 
 use super::mean_filled::{mean_filled_general_embedding, NotebookMaskStream};
-use super::rbf::{self, RbfData, RbfSetup, SeriesStyle};
-use super::runner::{FigureRun, PointOutcome};
-use crate::cli::FigureArgs;
-use crate::config::{point_seed, SimecArch};
-use crate::convert::from_simec;
-
-/// Figure name: results file stem, `figure` column, config file stem.
-pub const FIGURE: &str = "fig4_missing";
-const X_NAME: &str = "missing_fraction";
+use super::panel::{draw_by_method, Axes};
+use super::rbf::{self, RbfData, RbfSetup};
+use super::scoring::fit_yyt_train_test;
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Split, Step, Task,
+};
+use crate::config::SimecArch;
+use crate::results::ResultRow;
 
 /// How the mean-filled (non-symmetric) kernel is eigendecomposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -77,8 +74,52 @@ pub struct Fig4MissingProfile {
     pub simec: SimecArch,
 }
 
-impl Fig4MissingProfile {
-    fn validate(&self) -> Result<()> {
+/// A task of Figure 4 (right); `index` is the fraction's position in the sweep, which picks its
+/// missing pattern from the notebook's stream.
+pub enum MissingTask {
+    /// kPCA on the complete `K` (independent of f).
+    Kpca,
+    /// The mean-filled eigendecomposition at fraction `index`.
+    MeanFilled {
+        /// Position of the fraction in the sweep.
+        index: usize,
+    },
+    /// The SimEc at fraction `index`.
+    Simec {
+        /// Position of the fraction in the sweep.
+        index: usize,
+        /// Checked hyperparameters (`allow_missing` on) at this point's seed.
+        params: simec::SimecValidParams,
+    },
+}
+
+/// The kernels and the notebook's generator positioned before each fraction's pattern.
+pub struct MissingSetup {
+    rbf: RbfSetup,
+    /// `streams[i]`: the stream right before the pattern of fraction `i`.
+    streams: Vec<NotebookMaskStream>,
+}
+
+fn series() -> Vec<SeriesId> {
+    let simec = Method::plain(MethodKind::Simec);
+    let kpca = Method::variant(MethodKind::Kpca, "full");
+    vec![
+        SeriesId::split(simec.clone(), Split::Train),
+        SeriesId::split(simec, Split::Test),
+        SeriesId::split(Method::plain(MethodKind::MeanFilledEd), Split::Train),
+        SeriesId::split(kpca.clone(), Split::Train),
+        SeriesId::split(kpca, Split::Test),
+    ]
+}
+
+impl Figure for Fig4MissingProfile {
+    const NAME: &'static str = "fig4_missing";
+    const X_NAME: &'static str = "missing_fraction";
+    const ABOUT: &'static str = "Figure 4 (right): RBF kernel on MNIST with missing targets, SimEc, mean-filled eigendecomposition and kPCA MSE vs the missing fraction (paper section 4.2).";
+    type Setup = MissingSetup;
+    type Key = MissingTask;
+
+    fn check(&self) -> Result<()> {
         RbfData {
             m_train: self.m_train,
             m_test: self.m_test,
@@ -102,6 +143,122 @@ impl Fig4MissingProfile {
             );
         }
         rbf::validate_arch(&self.simec, self.embedding_dim, self.m_train, true)
+    }
+
+    fn base_seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn tasks(&self, base_seed: u64, _ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let all = series();
+        let mut tasks = vec![rbf::kpca_task(
+            MissingTask::Kpca,
+            Some("full"),
+            &self.fractions,
+        )];
+        for (index, &f) in self.fractions.iter().enumerate() {
+            tasks.push(Task::deterministic(
+                MissingTask::MeanFilled { index },
+                format!("mean-filled ED f={f}"),
+                vec![(all[2].clone(), f)],
+            ));
+        }
+        let method = Method::plain(MethodKind::Simec);
+        for (index, &f) in self.fractions.iter().enumerate() {
+            let params = self
+                .simec
+                .unchecked(self.embedding_dim, method.seed(base_seed, f))
+                .allow_missing(true)
+                .check()
+                .with_context(|| format!("SimEc hyperparameters at f = {f}"))?;
+            let key = MissingTask::Simec { index, params };
+            let mut task = Task::trained(
+                key,
+                &method,
+                f,
+                base_seed,
+                self.simec.epochs,
+                all[..2].to_vec(),
+            );
+            task.label = format!("simec f={f}");
+            tasks.push(task);
+        }
+        Ok(tasks)
+    }
+
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        let (rbf, notes) = RbfSetup::for_run(self.m_train, self.m_test, ctx)?;
+        // The notebook's generator: after each pattern, the keras SimEc's draws (one seed per
+        // Dense layer: hidden + embedding + output; one shuffle of the m rows per epoch).
+        let mut stream = NotebookMaskStream::new(
+            self.mask_seed,
+            rbf.kernels.k.nrows(),
+            self.simec.hidden.len() + 2,
+            self.simec.epochs,
+        );
+        let mut streams = Vec::with_capacity(self.fractions.len());
+        for _ in &self.fractions {
+            streams.push(stream.clone());
+            stream.skip_mask();
+        }
+        Ok((MissingSetup { rbf, streams }, notes))
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        let kern = &setup.rbf.kernels;
+        let d = self.embedding_dim;
+        let pattern = |index: usize| {
+            setup.streams[index]
+                .clone()
+                .next_mask(self.fractions[index])
+        }; // [m * m]
+        match &task.key {
+            MissingTask::Kpca => Ok(rbf::kpca_rows(kern, d, self.fractions.len())?.into()),
+            MissingTask::MeanFilled { index } => {
+                let mask = pattern(*index);
+                let y = mean_filled_embedding(
+                    &kern.k,
+                    &mask,
+                    kern.k.mean(),
+                    d,
+                    self.mean_filled_eigensolver,
+                )?; // [m, d]
+                drop(mask);
+                Ok(vec![baselines::mse_gram(&y, &kern.k)?].into()) // vs complete K: [m, m]
+            }
+            MissingTask::Simec { index, params } => {
+                let (m, n) = (kern.k.nrows(), self.simec.n_targets);
+                let mask = pattern(*index);
+                let targets = masked_block(&kern.k, &mask, m, n)?; // [m, n]
+                let s_ll = masked_block(&kern.k, &mask, n, n)?; // [n, n]
+                drop(mask);
+                let sll = (self.simec.s_ll_reg > 0.0).then(|| simec::SllTarget::single(&s_ll));
+                // Scored against the complete K and K_test.
+                let split = setup.rbf.scored_split();
+                fit_yyt_train_test(
+                    params,
+                    &split,
+                    &targets,
+                    sll,
+                    &step.ctx.device,
+                    step.progress,
+                )
+            }
+        }
+    }
+
+    fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        let axes = Axes::linear(
+            "Figure 4 (right): RBF kernel, MSE vs missing fraction",
+            "fraction of missing targets f",
+            "MSE",
+        );
+        draw_by_method(rows, &series(), axes, &out.svg, &out.png)
     }
 }
 
@@ -179,167 +336,4 @@ pub fn mean_filled_embedding(
     Ok(baselines::mean_filled_embedding_with(
         &k_nan, fill, d, symmetrize,
     )?)
-}
-
-/// Runs Figure 4 (right) end to end: kernels, the mean-filled and kPCA baselines, one SimEc per
-/// missing fraction (resuming finished points), CSV, metadata, plot, and the comparison with the
-/// paper's numbers.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, and model errors, each
-/// with context naming what failed.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<Fig4MissingProfile>::start(FIGURE, args)?;
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {}", args.profile, FIGURE))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let d = profile.embedding_dim;
-    let xs = profile.fractions.clone();
-    let all = [
-        "simec_train",
-        "simec_test",
-        "mean_filled_ed_train",
-        "kpca_full_train",
-        "kpca_full_test",
-    ];
-
-    if !rbf::all_done(&run, &all, &xs) {
-        let setup = RbfSetup::load(
-            args.data_dir.as_deref(),
-            RbfData {
-                m_train: profile.m_train,
-                m_test: profile.m_test,
-            },
-        )?;
-        run.note(setup.describe());
-        let kern = &setup.kernels;
-        let m = kern.k.nrows();
-        let fill = kern.k.mean();
-        // The notebook's generator: after each pattern, the keras SimEc's draws (one seed per
-        // Dense layer: hidden + embedding + output; one shuffle of the m rows per epoch).
-        let new_stream = || {
-            NotebookMaskStream::new(
-                profile.mask_seed,
-                m,
-                profile.simec.hidden.len() + 2,
-                profile.simec.epochs,
-            )
-        };
-
-        // --- kPCA on the complete K (independent of f) --------------------------------------
-        if !rbf::all_done(&run, &["kpca_full_train", "kpca_full_test"], &xs) {
-            let t0 = Instant::now();
-            let (train, test) = rbf::kpca_reference(kern, d)?;
-            let mut rows = Vec::new();
-            for &x in &xs {
-                rows.push(run.row("kpca_full_train", X_NAME, x, train, 0, t0));
-                rows.push(run.row("kpca_full_test", X_NAME, x, test, 0, t0));
-            }
-            run.save(&rows)?;
-        }
-
-        // --- Mean-filled eigendecomposition -------------------------------------------------
-        let mut stream = new_stream();
-        for &f in &xs {
-            if run.is_done("mean_filled_ed_train", f) {
-                stream.skip_mask();
-                continue;
-            }
-            let t0 = Instant::now();
-            let mask = stream.next_mask(f); // [m * m]
-            let y = mean_filled_embedding(&kern.k, &mask, fill, d, profile.mean_filled_eigensolver)
-                .with_context(|| format!("mean-filled eigen-embedding at f = {f}"))?; // [m, d]
-            drop(mask);
-            let mse = baselines::mse_gram(&y, &kern.k)?; // Y Y^T vs complete K: [m, m]
-            let row = run.row("mean_filled_ed_train", X_NAME, f, mse, 0, t0);
-            run.save(&[row])?;
-        }
-
-        // --- SimEcs -------------------------------------------------------------------------
-        let device = args.backend.try_device()?;
-        let n = profile.simec.n_targets;
-        let mut stream = new_stream();
-        for &f in &xs {
-            if run.is_done("simec_train", f) && run.is_done("simec_test", f) {
-                stream.skip_mask();
-                continue;
-            }
-            let t0 = Instant::now();
-            let point_seed = point_seed(seed, "simec", f);
-            let params = simec::SimecParams::from(
-                profile
-                    .simec
-                    .params(d, point_seed)
-                    .with_context(|| format!("SimEc hyperparameters at f = {f}"))?,
-            )
-            .allow_missing(true)
-            .check()?;
-            let mask = stream.next_mask(f); // [m * m]
-            let targets = masked_block(&kern.k, &mask, m, n)?; // [m, n]
-            let s_ll = masked_block(&kern.k, &mask, n, n)?; // [n, n]
-            drop(mask);
-            let label = format!("simec f={f}");
-            let outcome = run.train_point(&label, profile.simec.epochs, |progress| {
-                let sll = (profile.simec.s_ll_reg > 0.0).then(|| simec::SllTarget::single(&s_ll));
-                let model =
-                    params.fit_with_callback(&setup.x_train, &targets, sll, &device, progress)?;
-                let y_tr = from_simec(&model.transform(&setup.x_train)?); // [m, d]
-                let y_te = from_simec(&model.transform(&setup.x_test)?); // [m_test, d]
-                Ok(PointOutcome {
-                    train: baselines::mse_gram(&y_tr, &kern.k)?, // vs complete K: [m, m]
-                    test: baselines::mse_gram(&y_te, &kern.k_test)?, // [m_test, m_test]
-                })
-            })?;
-            let rows = [
-                run.row("simec_train", X_NAME, f, outcome.train, point_seed, t0),
-                run.row("simec_test", X_NAME, f, outcome.test, point_seed, t0),
-            ];
-            run.save(&rows)?;
-        }
-    }
-
-    run.finish_with(seed, |rows, svg, png| {
-        crate::plot::draw_line_plot(&plot(rows), svg, png)?;
-        Ok(())
-    })
-}
-
-/// The panel: x = f; SimEc, mean-filled ED and kPCA, train solid / test dashed.
-pub fn plot(rows: &[crate::results::ResultRow]) -> crate::plot::LinePlot {
-    let styles = [
-        SeriesStyle {
-            series: "simec_train",
-            color: 0,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "simec_test",
-            color: 0,
-            dashed: true,
-        },
-        SeriesStyle {
-            series: "mean_filled_ed_train",
-            color: 2,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "kpca_full_train",
-            color: 1,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "kpca_full_test",
-            color: 1,
-            dashed: true,
-        },
-    ];
-    rbf::panel(
-        rows,
-        &styles,
-        |x| x,
-        "Figure 4 (right): RBF kernel, MSE vs missing fraction",
-        "fraction of missing targets f",
-    )
 }

@@ -11,20 +11,18 @@
 //!
 //! Plot: log x (n spans 100..8000), linear y.
 
-use std::time::Instant;
-
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-use super::rbf::{self, RbfData, RbfSetup, SeriesStyle};
-use super::runner::{FigureRun, PointOutcome};
-use crate::cli::FigureArgs;
-use crate::config::{point_seed, SimecArch};
-use crate::convert::{from_simec, to_simec_block};
-
-/// Figure name: results file stem, `figure` column, config file stem.
-pub const FIGURE: &str = "fig4_targets";
-const X_NAME: &str = "n_targets";
+use super::panel::{draw_by_method, Axes};
+use super::rbf::{self, RbfData, RbfSetup};
+use super::scoring::fit_yyt_train_test;
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Split, Step, Task,
+};
+use crate::config::SimecArch;
+use crate::convert::to_simec_block;
+use crate::results::ResultRow;
 
 /// The `[profiles.NAME]` table of `experiments/fig4_targets.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -44,8 +42,42 @@ pub struct Fig4TargetsProfile {
     pub simec: SimecArch,
 }
 
-impl Fig4TargetsProfile {
-    fn validate(&self) -> Result<()> {
+/// A task of Figure 4 (middle).
+pub enum TargetsTask {
+    /// kPCA on `K` (independent of n).
+    Kpca,
+    /// The SimEc trained on `K[:, :n]`.
+    Simec {
+        /// Target columns.
+        n: usize,
+        /// Checked hyperparameters at this point's seed.
+        params: simec::SimecValidParams,
+    },
+}
+
+fn xs(p: &Fig4TargetsProfile) -> Vec<f64> {
+    p.n_targets.iter().map(|&n| n as f64).collect()
+}
+
+fn series() -> Vec<SeriesId> {
+    let simec = Method::plain(MethodKind::Simec);
+    let kpca = Method::plain(MethodKind::Kpca);
+    vec![
+        SeriesId::split(simec.clone(), Split::Train),
+        SeriesId::split(simec, Split::Test),
+        SeriesId::split(kpca.clone(), Split::Train),
+        SeriesId::split(kpca, Split::Test),
+    ]
+}
+
+impl Figure for Fig4TargetsProfile {
+    const NAME: &'static str = "fig4_targets";
+    const X_NAME: &'static str = "n_targets";
+    const ABOUT: &'static str = "Figure 4 (middle): RBF kernel on MNIST, SimEc and kPCA MSE vs the number of targets n (paper section 4.2).";
+    type Setup = RbfSetup;
+    type Key = TargetsTask;
+
+    fn check(&self) -> Result<()> {
         RbfData {
             m_train: self.m_train,
             m_test: self.m_test,
@@ -62,122 +94,68 @@ impl Fig4TargetsProfile {
         }
         rbf::validate_arch(&self.simec, self.embedding_dim, self.m_train, false)
     }
-}
 
-/// Runs Figure 4 (middle) end to end: kernels, the kPCA reference, one SimEc per n (resuming
-/// finished points), CSV, metadata, plot, and the comparison with the paper's numbers.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, and model errors, each
-/// with context naming what failed.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<Fig4TargetsProfile>::start(FIGURE, args)?;
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {}", args.profile, FIGURE))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let d = profile.embedding_dim;
-    let xs: Vec<f64> = profile.n_targets.iter().map(|&n| n as f64).collect();
-    let all = ["simec_train", "simec_test", "kpca_train", "kpca_test"];
-
-    if !rbf::all_done(&run, &all, &xs) {
-        let setup = RbfSetup::load(
-            args.data_dir.as_deref(),
-            RbfData {
-                m_train: profile.m_train,
-                m_test: profile.m_test,
-            },
-        )?;
-        run.note(setup.describe());
-        let kern = &setup.kernels;
-        let m = kern.k.nrows();
-
-        // --- kPCA reference (independent of n) -------------------------------------------------
-        if !rbf::all_done(&run, &["kpca_train", "kpca_test"], &xs) {
-            let t0 = Instant::now();
-            let (train, test) = rbf::kpca_reference(kern, d)?;
-            let mut rows = Vec::new();
-            for &x in &xs {
-                rows.push(run.row("kpca_train", X_NAME, x, train, 0, t0));
-                rows.push(run.row("kpca_test", X_NAME, x, test, 0, t0));
-            }
-            run.save(&rows)?;
-        }
-
-        // --- SimEcs ------------------------------------------------------------------------------
-        let device = args.backend.try_device()?;
-        for &n in &profile.n_targets {
-            let x = n as f64;
-            if run.is_done("simec_train", x) && run.is_done("simec_test", x) {
-                continue;
-            }
-            let t0 = Instant::now();
-            let point_seed = point_seed(seed, "simec", x);
-            let mut arch = profile.simec.clone();
-            arch.n_targets = n;
-            let params = arch
-                .params(d, point_seed)
-                .with_context(|| format!("SimEc hyperparameters at n_targets = {n}"))?;
-            let targets = to_simec_block(&kern.k, 0..m, 0..n); // [m, n]
-            let s_ll = to_simec_block(&kern.k, 0..n, 0..n); // [n, n]
-            let label = format!("simec n={n}");
-            let outcome = run.train_point(&label, arch.epochs, |progress| {
-                let sll = (arch.s_ll_reg > 0.0).then(|| simec::SllTarget::single(&s_ll));
-                let model =
-                    params.fit_with_callback(&setup.x_train, &targets, sll, &device, progress)?;
-                let y_tr = from_simec(&model.transform(&setup.x_train)?); // [m, d]
-                let y_te = from_simec(&model.transform(&setup.x_test)?); // [m_test, d]
-                Ok(PointOutcome {
-                    train: baselines::mse_gram(&y_tr, &kern.k)?, // Y Y^T: [m, m]
-                    test: baselines::mse_gram(&y_te, &kern.k_test)?, // [m_test, m_test]
-                })
-            })?;
-            let rows = [
-                run.row("simec_train", X_NAME, x, outcome.train, point_seed, t0),
-                run.row("simec_test", X_NAME, x, outcome.test, point_seed, t0),
-            ];
-            run.save(&rows)?;
-        }
+    fn base_seed(&self) -> u64 {
+        self.seed
     }
 
-    run.finish_with(seed, |rows, svg, png| {
-        crate::plot::draw_line_plot(&plot(rows), svg, png)?;
-        Ok(())
-    })
-}
+    fn tasks(&self, base_seed: u64, _ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let mut tasks = vec![rbf::kpca_task(TargetsTask::Kpca, None, &xs(self))];
+        let method = Method::plain(MethodKind::Simec);
+        let all = series();
+        for &n in &self.n_targets {
+            let x = n as f64;
+            let params = self
+                .simec
+                .params(self.embedding_dim, method.seed(base_seed, x))
+                .with_context(|| format!("SimEc hyperparameters at n_targets = {n}"))?;
+            let key = TargetsTask::Simec { n, params };
+            let points = all[..2].to_vec();
+            let task = Task::trained(key, &method, x, base_seed, self.simec.epochs, points);
+            tasks.push(task.labelled(format!("simec n={n}")));
+        }
+        Ok(tasks)
+    }
 
-/// The panel: log x = n, SimEc and kPCA train solid / test dashed.
-pub fn plot(rows: &[crate::results::ResultRow]) -> crate::plot::LinePlot {
-    let styles = [
-        SeriesStyle {
-            series: "simec_train",
-            color: 0,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "simec_test",
-            color: 0,
-            dashed: true,
-        },
-        SeriesStyle {
-            series: "kpca_train",
-            color: 1,
-            dashed: false,
-        },
-        SeriesStyle {
-            series: "kpca_test",
-            color: 1,
-            dashed: true,
-        },
-    ];
-    let mut p = rbf::panel(
-        rows,
-        &styles,
-        |x| x,
-        "Figure 4 (middle): RBF kernel, MSE vs number of targets",
-        "number of targets n",
-    );
-    p.log_x = true;
-    p
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        RbfSetup::for_run(self.m_train, self.m_test, ctx)
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        let kern = &setup.kernels;
+        let (n, params) = match &task.key {
+            TargetsTask::Kpca => {
+                return Ok(rbf::kpca_rows(kern, self.embedding_dim, self.n_targets.len())?.into())
+            }
+            TargetsTask::Simec { n, params } => (*n, params),
+        };
+        let m = kern.k.nrows();
+        let targets = to_simec_block(&kern.k, 0..m, 0..n); // [m, n]
+        let s_ll = to_simec_block(&kern.k, 0..n, 0..n); // [n, n]
+        let sll = (self.simec.s_ll_reg > 0.0).then(|| simec::SllTarget::single(&s_ll));
+        let split = setup.scored_split();
+        fit_yyt_train_test(
+            params,
+            &split,
+            &targets,
+            sll,
+            &step.ctx.device,
+            step.progress,
+        )
+    }
+
+    fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        let mut axes = Axes::linear(
+            "Figure 4 (middle): RBF kernel, MSE vs number of targets",
+            "number of targets n",
+            "MSE",
+        );
+        axes.log_x = true;
+        draw_by_method(rows, &series(), axes, &out.svg, &out.png)
+    }
 }

@@ -18,26 +18,24 @@
 //! embedding file exist.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{ensure, Context, Result};
 use nalgebra::DMatrix;
 use serde::Deserialize;
 
-use super::runner::FigureRun;
-use super::simpson::{
-    normalized_parts, part_eigen, simec_params, simec_targets, validate_arch, Part, SimpsonSetup,
-    TrainedSimec,
+use super::simpson::{simec_params, simec_targets, validate_arch, SimpsonSetup, TrainedSimec};
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, Readout, RunContext, SeriesId, Step, Task,
 };
-use crate::cli::FigureArgs;
-use crate::config::{point_seed, SimecArch};
+use crate::config::SimecArch;
 use crate::convert::to_simec;
 use crate::data::ZeroSeven;
 use crate::plot::{LinePlot, LineSeries, ScatterPlot, ScatterPoint, Thumbnail};
+use crate::results::ResultRow;
+use crate::similarity::{normalized_parts, part_eigen, Normalization, Part};
 
 /// Figure name: results file stem, `figure` column, config file stem.
 pub const FIGURE: &str = "fig5_simpson";
-const X_NAME: &str = "embedding_dim";
 /// The embedding dimension of every plot.
 const D: usize = 2;
 /// MNIST images are 28 x 28.
@@ -57,8 +55,58 @@ pub struct Fig5Profile {
     pub simec: SimecArch,
 }
 
-impl Fig5Profile {
-    fn validate(&self) -> Result<()> {
+/// A task of Figure 5.
+pub enum Fig5Task {
+    /// The eigen-embedding files and the optimum rank-2 approximation of S1 + S2.
+    Eigen,
+    /// The 2-dim SimEc on S1 + S2 and its embedding file.
+    Simec(simec::SimecValidParams),
+}
+
+/// MNIST 0/7, the spectrum, the two eigen-embeddings and S1 + S2.
+pub struct Fig5Setup {
+    data: ZeroSeven,
+    /// Every eigenvalue of S, descending, `[m]`.
+    values: nalgebra::DVector<f64>,
+    eig: baselines::Eigen,
+    norm: Normalization,
+    /// The normalized `S1 + S2`, `[m, m]`.
+    sum: DMatrix<f64>,
+    y_largest: DMatrix<f64>,  // [m, 2]
+    y_negative: DMatrix<f64>, // [m, 2]
+    results_dir: PathBuf,
+}
+
+fn series() -> Vec<SeriesId> {
+    let sum = Part::Sum.name();
+    let simec = |readout| SeriesId {
+        against: None,
+        method: Some(Method::variant(MethodKind::Simec, sum)),
+        readout: Some(readout),
+        split: None,
+    };
+    vec![
+        SeriesId {
+            against: None,
+            method: Some(Method::variant(MethodKind::Eigendecomposition, sum)),
+            readout: None,
+            split: None,
+        },
+        simec(Readout::YWl),
+        simec(Readout::YYt),
+    ]
+}
+
+impl Figure for Fig5Profile {
+    const NAME: &'static str = FIGURE;
+    const X_NAME: &'static str = "embedding_dim";
+    const ABOUT: &'static str = "Figure 5: 2-dim embeddings of MNIST 0/7 under the non-metric Simpson similarity (eigenvectors of the largest and most negative eigenvalues, a SimEc on S1 + S2; paper section 4.3).";
+    const HAS_PAPER_NUMBERS: bool = false;
+    const DRAW_NEEDS_SETUP: bool = true;
+    type Setup = Fig5Setup;
+    type Key = Fig5Task;
+
+    fn check(&self) -> Result<()> {
         validate_arch(self.m, &self.simec)?;
         ensure!(
             self.simec.n_targets >= D,
@@ -67,159 +115,167 @@ impl Fig5Profile {
         );
         Ok(())
     }
-}
 
-/// Runs Figure 5 end to end: spectrum, eigen-embeddings, the SimEc (resumed when done),
-/// embedding CSVs, MSE CSV, metadata and the figures.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, a spectrum that does
-/// not match the paper's at m = 5000, model errors, an unwritable embedding file.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<Fig5Profile>::start(FIGURE, args)?;
-    run.skip_paper_comparison();
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {FIGURE}", args.profile))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let arch = &profile.simec;
-    // Fail on an unusable backend before the minute of data setup.
-    let device = args
-        .backend
-        .try_device()
-        .context("starting the compute backend")?;
-    let results_dir = args.results_dir();
-
-    let t0 = Instant::now();
-    let setup = SimpsonSetup::load(args.data_dir.as_deref(), profile.m)?;
-    run.note(format!(
-        "{} [{:.1} s]",
-        setup.spectrum_summary(),
-        t0.elapsed().as_secs_f64()
-    ));
-    setup.check_paper_spectrum()?;
-
-    // --- Eigen-embeddings -----------------------------------------------------------------------
-    let y_largest = setup.eig.embedding(D)?; // [m, 2]
-    let y_negative = setup.most_negative_embedding()?; // [m, 2]
-    let values = setup.eig.values.clone(); // [m]
-    let SimpsonSetup { data, s, eig } = setup;
-    drop(s);
-    for (which, y) in [("eig_largest", &y_largest), ("eig_negative", &y_negative)] {
-        write_embedding(&embedding_path(&results_dir, which), &data.labels, y)?;
+    fn base_seed(&self) -> u64 {
+        self.seed
     }
 
-    // --- S1 + S2 and its optimum rank-2 approximation -------------------------------------------
-    let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
-    run.note(parts.summary());
-    let sum = parts.sum(); // [m, m]
-    let norm = parts.norm;
-    drop(parts);
-    let eig_series = "eigendecomposition_S1plusS2";
-    if !run.is_done(eig_series, D as f64) {
-        let t0 = Instant::now();
-        let y = part_eigen(&eig, &norm, Part::Sum, D)?.embedding(D)?; // [m, 2]
-        let mse = baselines::mse_gram(&y, &sum)?;
-        let row = run.row(eig_series, X_NAME, D as f64, mse, 0, t0);
-        run.save(&[row])?;
+    fn tasks(&self, base_seed: u64, ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let all = series();
+        let x = D as f64;
+        let mut eig = Task::deterministic(
+            Fig5Task::Eigen,
+            "eigen-embeddings",
+            vec![(all[0].clone(), x)],
+        );
+        eig.files = ["eig_largest", "eig_negative"]
+            .map(|w| embedding_path(&ctx.results_dir, w))
+            .to_vec();
+        let method = Method::variant(MethodKind::Simec, Part::Sum.name());
+        let params = simec_params(&self.simec, D, 1, method.seed(base_seed, x))?;
+        let points = all[1..].to_vec();
+        let mut simec = Task::trained(
+            Fig5Task::Simec(params),
+            &method,
+            x,
+            base_seed,
+            self.simec.epochs,
+            points,
+        )
+        .labelled("simec S1plusS2 d=2");
+        simec.files = vec![embedding_path(&ctx.results_dir, "simec")];
+        Ok(vec![eig, simec])
     }
-    drop(eig);
 
-    // --- SimEc on S1 + S2 -----------------------------------------------------------------------
-    let (ywl, yyt) = ("simec_S1plusS2_YWl", "simec_S1plusS2_YYt");
-    let simec_path = embedding_path(&results_dir, "simec");
-    let resumed = if run.is_done(ywl, D as f64) && run.is_done(yyt, D as f64) {
-        match read_embedding(&simec_path, &data.labels) {
-            Ok(y) => Some(y),
-            Err(e) => {
-                run.note(format!("retraining the SimEc: {e:#}"));
-                None
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        let setup = SimpsonSetup::load(ctx.data_dir.as_deref(), self.m)?;
+        let mut notes = vec![setup.spectrum_summary()];
+        setup.check_paper_spectrum()?;
+        let y_largest = setup.eig.embedding(D)?; // [m, 2]
+        let y_negative = setup.most_negative_embedding()?; // [m, 2]
+        let SimpsonSetup { data, s, eig } = setup;
+        drop(s);
+        let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
+        notes.push(parts.summary());
+        let setup = Fig5Setup {
+            values: eig.values.clone(),
+            sum: parts.sum(),
+            norm: parts.norm,
+            data,
+            eig,
+            y_largest,
+            y_negative,
+            results_dir: ctx.results_dir.clone(),
+        };
+        Ok((setup, notes))
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        let labels = &setup.data.labels;
+        match &task.key {
+            Fig5Task::Eigen => {
+                for (which, y) in [
+                    ("eig_largest", &setup.y_largest),
+                    ("eig_negative", &setup.y_negative),
+                ] {
+                    write_embedding(&embedding_path(&step.ctx.results_dir, which), labels, y)?;
+                }
+                let y = part_eigen(&setup.eig, &setup.norm, Part::Sum, D)?.embedding(D)?; // [m, 2]
+                Ok(vec![baselines::mse_gram(&y, &setup.sum)?].into())
+            }
+            Fig5Task::Simec(params) => {
+                let results_dir = &step.ctx.results_dir;
+                let model = train(self, setup, params, step)?;
+                write_embedding(&embedding_path(results_dir, "simec"), labels, &model.y)?;
+                Ok(vec![model.mse_ywl(0, &setup.sum)?, model.mse_yyt(&setup.sum)?].into())
             }
         }
+    }
+
+    fn draw(&self, setup: Option<&Self::Setup>, _rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        let setup = setup.context("Figure 5 is drawn from its setup")?;
+        let path = embedding_path(&setup.results_dir, "simec");
+        let y_simec = read_embedding(&path, &setup.data.labels)?;
+        crate::plot::draw_scatter_panels(
+            &scatter_panels(self, setup, &y_simec),
+            &out.svg,
+            &out.png,
+        )?;
+        let (svg_s, png_s) = (
+            sibling(&out.svg, "_spectrum"),
+            sibling(&out.png, "_spectrum"),
+        );
+        crate::plot::draw_line_plot(&spectrum_plot(&setup.values), &svg_s, &png_s)
+            .with_context(|| format!("drawing {}", svg_s.display()))?;
+        Ok(())
+    }
+}
+
+/// Trains the 2-dim SimEc on the first `n_targets` columns of S1 + S2 (with its S_ll).
+fn train(
+    p: &Fig5Profile,
+    setup: &Fig5Setup,
+    params: &simec::SimecValidParams,
+    step: Step<'_>,
+) -> Result<TrainedSimec> {
+    let x = to_simec(&setup.data.x); // [m, 784]
+    let n = p.simec.n_targets;
+    let targets = simec_targets(&[&setup.sum], n)?; // [m, n]
+    let s_ll_block = if p.simec.s_ll_reg > 0.0 && n < setup.data.x.nrows() {
+        Some(super::simpson::simec_s_ll(&setup.sum, n)?) // [n, n]
     } else {
         None
     };
-    let y_simec = match resumed {
-        Some(y) => y,
-        None => {
-            let t0 = Instant::now();
-            let x = to_simec(&data.x); // [m, 784]
-            let n = arch.n_targets;
-            let targets = simec_targets(&[&sum], n)?; // [m, n]
-            let s_ll_block = if arch.s_ll_reg > 0.0 && n < data.x.nrows() {
-                Some(super::simpson::simec_s_ll(&sum, n)?) // [n, n]
-            } else {
-                None
-            };
-            let s_ll = if arch.s_ll_reg <= 0.0 {
-                None
-            } else {
-                Some(simec::SllTarget::single(
-                    s_ll_block.as_ref().unwrap_or(&targets),
-                ))
-            };
-            let point_seed = point_seed(seed, "simec_S1plusS2", D as f64);
-            let params = simec_params(arch, D, 1, point_seed)?;
-            let model = TrainedSimec::fit(
-                &run,
-                "simec S1plusS2 d=2",
-                &params,
-                &x,
-                &targets,
-                s_ll,
-                &device,
-            )?;
-            write_embedding(&simec_path, &data.labels, &model.y)?;
-            let rows = [
-                run.row(
-                    ywl,
-                    X_NAME,
-                    D as f64,
-                    model.mse_ywl(0, &sum)?,
-                    point_seed,
-                    t0,
-                ),
-                run.row(yyt, X_NAME, D as f64, model.mse_yyt(&sum)?, point_seed, t0),
-            ];
-            run.save(&rows)?;
-            model.y
-        }
-    };
-    drop(sum);
+    let s_ll = (p.simec.s_ll_reg > 0.0)
+        .then(|| simec::SllTarget::single(s_ll_block.as_ref().unwrap_or(&targets)));
+    TrainedSimec::fit(params, &x, &targets, s_ll, &step.ctx.device, step.progress)
+}
 
-    // --- Figures --------------------------------------------------------------------------------
-    let grid = profile.thumbnail_grid;
+/// The three scatter plots: largest eigenvalues, most negative ones, the SimEc.
+fn scatter_panels(p: &Fig5Profile, setup: &Fig5Setup, y_simec: &DMatrix<f64>) -> Vec<ScatterPlot> {
+    let (data, values, grid) = (&setup.data, &setup.values, p.thumbnail_grid);
     let fmt_l = |i: usize| format!("{:.1}", values[i]);
     let m = values.len();
-    let panels = vec![
+    vec![
         scatter(
-            &data,
-            &y_largest,
+            data,
+            &setup.y_largest,
             grid,
             "2 largest eigenvalues".into(),
             format!("eigenvector 1 (lambda = {})", fmt_l(0)),
             format!("eigenvector 2 (lambda = {})", fmt_l(1)),
         ),
         scatter(
-            &data,
-            &y_negative,
+            data,
+            &setup.y_negative,
             grid,
             "2 most negative eigenvalues".into(),
             format!("eigenvector {m} (lambda = {})", fmt_l(m - 1)),
             format!("eigenvector {} (lambda = {})", m - 1, fmt_l(m - 2)),
         ),
         scatter(
-            &data,
-            &y_simec,
+            data,
+            y_simec,
             grid,
             "SimEc on S1 + S2 (d = 2)".into(),
             "SimEc y1".into(),
             "SimEc y2".into(),
         ),
-    ];
-    let spectrum = LinePlot {
-        title: format!("Eigenvalues of the centered Simpson similarity (MNIST 0/7, m = {m})"),
+    ]
+}
+
+/// Every eigenvalue of S, descending.
+fn spectrum_plot(values: &nalgebra::DVector<f64>) -> LinePlot {
+    LinePlot {
+        title: format!(
+            "Eigenvalues of the centered Simpson similarity (MNIST 0/7, m = {})",
+            values.len()
+        ),
         x_label: "index (eigenvalues descending)".into(),
         y_label: "eigenvalue".into(),
         series: vec![LineSeries::solid(
@@ -235,14 +291,7 @@ pub fn run(args: &FigureArgs) -> Result<()> {
         y_range: None,
         log_x: false,
         log_y: false,
-    };
-    run.finish_with(seed, |_rows, svg, png| {
-        crate::plot::draw_scatter_panels(&panels, svg, png)?;
-        let (svg_s, png_s) = (sibling(svg, "_spectrum"), sibling(png, "_spectrum"));
-        crate::plot::draw_line_plot(&spectrum, &svg_s, &png_s)
-            .with_context(|| format!("drawing {}", svg_s.display()))?;
-        Ok(())
-    })
+    }
 }
 
 /// `<results_dir>/fig5_simpson_<which>.csv`.

@@ -8,107 +8,153 @@
 //! - `simec_YWl`: a SimEc (one hidden layer of 200 tanh, no s_ll term) trained on all m columns
 //!   of S, `Y W_l` vs S. Without an s_ll term `Y Y^T` means nothing, so it is not scored.
 
-use std::time::Instant;
+use anyhow::Result;
+use nalgebra::DMatrix;
 
-use anyhow::{Context, Result};
-
-use super::runner::{FigureRun, PlotSpec};
-use super::simpson::{simec_s_ll, simec_targets, NonmetricProfile, SimpsonSetup, TrainedSimec};
-use crate::cli::FigureArgs;
-use crate::config::point_seed;
+use super::panel::{draw_by_method, Axes};
+use super::simpson::{simec_s_ll, simec_targets, Fig6Profile, SimpsonSetup, TrainedSimec};
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, Readout, RunContext, SeriesId, Step, Task,
+};
 use crate::convert::to_simec;
+use crate::results::ResultRow;
 
-/// Figure name: results file stem, `figure` column, config file stem.
-pub const FIGURE: &str = "fig6_nonmetric";
-const X_NAME: &str = "embedding_dim";
-
-/// Runs Figure 6 end to end: eigen baselines, SimEcs (resuming finished points), CSV, metadata,
-/// plot, and the comparison table with the paper's numbers.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, a spectrum that does
-/// not match the paper's at m = 5000, and model errors, each with context naming what failed.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<NonmetricProfile>::start(FIGURE, args)?;
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {FIGURE}", args.profile))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let dims = &profile.embedding_dims;
-    let arch = &profile.simec;
-    // Fail on an unusable backend before the minute of data setup.
-    let device = args
-        .backend
-        .try_device()
-        .context("starting the compute backend")?;
-
-    let t0 = Instant::now();
-    let setup = SimpsonSetup::load(args.data_dir.as_deref(), profile.m)?;
-    run.note(format!(
-        "{} [{:.1} s]",
-        setup.spectrum_summary(),
-        t0.elapsed().as_secs_f64()
-    ));
-    setup.check_paper_spectrum()?;
-    let SimpsonSetup { data, s, eig } = setup;
-
-    // --- Deterministic baselines ----------------------------------------------------------------
-    if !run.all_done(&["largest_positive_ev", "absolute_largest_ev"], dims) {
-        let t0 = Instant::now();
-        let mut rows = Vec::new();
-        for &d in dims {
-            let y = eig.embedding(d)?; // [m, d]
-            let mse = baselines::mse_gram(&y, &s)?;
-            rows.push(run.row("largest_positive_ev", X_NAME, d as f64, mse, 0, t0));
-            let mse = baselines::mse_absolute_largest(&eig, &s, d)?;
-            rows.push(run.row("absolute_largest_ev", X_NAME, d as f64, mse, 0, t0));
-        }
-        run.save(&rows)?;
-    }
-    drop(eig);
-
-    // --- SimEc: Y W_l vs S ----------------------------------------------------------------------
-    let series = "simec_YWl";
-    if !run.all_done(&[series], dims) {
-        let x = to_simec(&data.x); // [m, 784]
-        let n = arch.n_targets;
-        let targets = simec_targets(&[&s], n)?; // [m, n]
-        let s_ll = if arch.s_ll_reg > 0.0 {
-            Some(simec_s_ll(&s, n)?) // [n, n]
-        } else {
-            None
-        };
-        for &d in dims {
-            let xv = d as f64;
-            if run.is_done(series, xv) {
-                continue;
-            }
-            let t0 = Instant::now();
-            let point_seed = point_seed(seed, "simec", xv);
-            let params = super::simpson::simec_params(arch, d, 1, point_seed)?;
-            let model = TrainedSimec::fit(
-                &run,
-                &format!("simec d={d}"),
-                &params,
-                &x,
-                &targets,
-                s_ll.as_ref().map(simec::SllTarget::single),
-                &device,
-            )?;
-            let mse = model.mse_ywl(0, &s)?;
-            let row = run.row(series, X_NAME, xv, mse, point_seed, t0);
-            run.save(&[row])?;
-        }
-    }
-
-    run.finish(&FIG6_PLOT, seed)
+/// A task of Figure 6.
+pub enum Fig6Task {
+    /// Both eigen baselines at every d.
+    Eigen,
+    /// The SimEc at one d, with its checked hyperparameters.
+    Simec(simec::SimecValidParams),
 }
 
-/// How the figure is drawn: x = d, y = MSE of S_hat against the centered Simpson S.
-const FIG6_PLOT: PlotSpec = PlotSpec {
-    title: "Figure 6: non-metric Simpson similarity (MNIST 0/7)",
-    x_label: "embedding dimension d",
-    y_label: "MSE of S_hat",
-    x_range: None,
-};
+/// The Simpson setup with the SimEc's inputs.
+pub struct Fig6Setup {
+    simpson: SimpsonSetup,
+    x: simec::Matrix,            // [m, 784]
+    targets: simec::Matrix,      // [m, n]
+    s_ll: Option<simec::Matrix>, // [n, n]
+}
+
+fn series() -> Vec<SeriesId> {
+    let plain = |kind| SeriesId {
+        against: None,
+        method: Some(Method::plain(kind)),
+        readout: None,
+        split: None,
+    };
+    vec![
+        plain(MethodKind::LargestPositiveEv),
+        plain(MethodKind::AbsoluteLargestEv),
+        SeriesId {
+            readout: Some(Readout::YWl),
+            ..plain(MethodKind::Simec)
+        },
+    ]
+}
+
+impl Figure for Fig6Profile {
+    const NAME: &'static str = "fig6_nonmetric";
+    const X_NAME: &'static str = "embedding_dim";
+    const ABOUT: &'static str = "Figure 6: MSE of the reconstructed non-metric Simpson similarity vs embedding dimension (eigen baselines and a SimEc; paper section 4.3).";
+    type Setup = Fig6Setup;
+    type Key = Fig6Task;
+
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+
+    fn base_seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn tasks(&self, base_seed: u64, _ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let all = series();
+        let mut points = Vec::new();
+        for &d in &self.embedding_dims {
+            points.push((all[0].clone(), d as f64));
+            points.push((all[1].clone(), d as f64));
+        }
+        let mut tasks = vec![Task::deterministic(
+            Fig6Task::Eigen,
+            "eigen baselines",
+            points,
+        )];
+        let method = Method::plain(MethodKind::Simec);
+        for &d in &self.embedding_dims {
+            let x = d as f64;
+            let params =
+                super::simpson::simec_params(&self.simec, d, 1, method.seed(base_seed, x))?;
+            let points = vec![all[2].clone()];
+            let task = Task::trained(
+                Fig6Task::Simec(params),
+                &method,
+                x,
+                base_seed,
+                self.simec.epochs,
+                points,
+            );
+            tasks.push(task.labelled(format!("simec d={d}")));
+        }
+        Ok(tasks)
+    }
+
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        let simpson = SimpsonSetup::load(ctx.data_dir.as_deref(), self.m)?;
+        let note = simpson.spectrum_summary();
+        simpson.check_paper_spectrum()?;
+        let n = self.simec.n_targets;
+        let s: &DMatrix<f64> = &simpson.s;
+        let setup = Fig6Setup {
+            x: to_simec(&simpson.data.x),
+            targets: simec_targets(&[s], n)?,
+            s_ll: if self.simec.s_ll_reg > 0.0 {
+                Some(simec_s_ll(s, n)?)
+            } else {
+                None
+            },
+            simpson,
+        };
+        Ok((setup, vec![note]))
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        let (s, eig) = (&setup.simpson.s, &setup.simpson.eig);
+        match &task.key {
+            Fig6Task::Eigen => {
+                let mut mses = Vec::new();
+                for &d in &self.embedding_dims {
+                    let y = eig.embedding(d)?; // [m, d]
+                    mses.push(baselines::mse_gram(&y, s)?);
+                    mses.push(baselines::mse_absolute_largest(eig, s, d)?);
+                }
+                Ok(mses.into())
+            }
+            Fig6Task::Simec(params) => {
+                let sll = setup.s_ll.as_ref().map(simec::SllTarget::single);
+                let model = TrainedSimec::fit(
+                    params,
+                    &setup.x,
+                    &setup.targets,
+                    sll,
+                    &step.ctx.device,
+                    step.progress,
+                )?;
+                Ok(vec![model.mse_ywl(0, s)?].into())
+            }
+        }
+    }
+
+    fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        let axes = Axes::linear(
+            "Figure 6: non-metric Simpson similarity (MNIST 0/7)",
+            "embedding dimension d",
+            "MSE of S_hat",
+        );
+        draw_by_method(rows, &series(), axes, &out.svg, &out.png)
+    }
+}

@@ -9,25 +9,21 @@
 //! by `Y W_l` (for the stack, the slice of that matrix) or by `Y Y^T`. The SimEc on S1 is
 //! scored only against S1, the one on S2 only against S2.
 
-use std::time::Instant;
-
 use anyhow::{Context, Result};
 use nalgebra::DMatrix;
 
-use super::runner::FigureRun;
+use super::panel::{line_panel, Axes, Style};
 use super::simpson::{
-    normalized_parts, part_eigen, simec_params, simec_s_ll, simec_targets, NonmetricProfile, Part,
-    SimpsonSetup, TrainedSimec,
+    simec_params, simec_s_ll, simec_targets, Fig7Profile, SimpsonSetup, TrainedSimec,
 };
-use crate::cli::FigureArgs;
-use crate::config::point_seed;
+use super::sweep::{
+    Computed, Figure, Method, MethodKind, Outputs, Readout, RunContext, SeriesId, Step, Task,
+};
 use crate::convert::to_simec;
-use crate::plot::{LinePlot, LineSeries, PANEL_SIZE};
+use crate::data::ZeroSeven;
+use crate::plot::{LinePlot, PANEL_SIZE};
 use crate::results::ResultRow;
-
-/// Figure name: results file stem, `figure` column, config file stem.
-pub const FIGURE: &str = "fig7_s1s2";
-const X_NAME: &str = "embedding_dim";
+use crate::similarity::{normalized_parts, part_eigen, NormalizedParts, Part};
 
 /// What a SimEc of Figure 7 is trained on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,161 +61,210 @@ impl Target {
         }
     }
 
-    /// The series ids it writes: `(against, YWl series, YYt series)`.
-    pub fn series(self) -> Vec<(Part, String, String)> {
+    fn method(self) -> Method {
+        Method::variant(MethodKind::Simec, self.name())
+    }
+
+    /// The series it writes, per matrix scored against: `Y W_l`, then `Y Y^T`.
+    pub fn series(self) -> Vec<SeriesId> {
         self.scored_against()
             .iter()
-            .map(|&a| {
-                let base = format!("{}_simec_{}", a.name(), self.name());
-                (a, format!("{base}_YWl"), format!("{base}_YYt"))
+            .flat_map(|a| {
+                [Readout::YWl, Readout::YYt].map(|readout| SeriesId {
+                    against: Some(a.name()),
+                    method: Some(self.method()),
+                    readout: Some(readout),
+                    split: None,
+                })
             })
             .collect()
     }
 }
 
-/// Runs Figure 7 end to end: eigen baselines, the four SimEcs (resuming finished points), CSV,
-/// metadata, the two-panel plot, and the comparison table with the paper's numbers.
-///
-/// # Errors
-/// Bad config, missing or corrupt MNIST, unwritable output directories, a spectrum that does
-/// not match the paper's at m = 5000, and model errors, each with context naming what failed.
-pub fn run(args: &FigureArgs) -> Result<()> {
-    let mut run = FigureRun::<NonmetricProfile>::start(FIGURE, args)?;
-    let profile = run.profile.clone();
-    profile
-        .validate()
-        .with_context(|| format!("invalid profile `{}` of {FIGURE}", args.profile))?;
-    let seed = args.seed.unwrap_or(profile.seed);
-    let dims = &profile.embedding_dims;
-    let arch = &profile.simec;
-    // Fail on an unusable backend before the minute of data setup.
-    let device = args
-        .backend
-        .try_device()
-        .context("starting the compute backend")?;
-    let max_d = *dims.iter().max().context("embedding_dims is empty")?;
+/// A task of Figure 7.
+pub enum Fig7Task {
+    /// The top-d eigen-embedding of the normalized S1 or S2 at every d.
+    Eigen(Part),
+    /// A SimEc at one d.
+    Simec {
+        /// What it is trained on.
+        target: Target,
+        /// Its checked hyperparameters (`n_slices` 2 for the stack).
+        params: simec::SimecValidParams,
+    },
+}
 
-    let t0 = Instant::now();
-    let setup = SimpsonSetup::load(args.data_dir.as_deref(), profile.m)?;
-    run.note(format!(
-        "{} [{:.1} s]",
-        setup.spectrum_summary(),
-        t0.elapsed().as_secs_f64()
-    ));
-    setup.check_paper_spectrum()?;
-    let SimpsonSetup { data, s, eig } = setup;
-    drop(s);
-    let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
-    run.note(parts.summary());
+/// MNIST 0/7, the eigendecomposition of S and the normalized parts.
+pub struct Fig7Setup {
+    data: ZeroSeven,
+    eig: baselines::Eigen,
+    parts: NormalizedParts,
+}
 
-    // --- Eigendecompositions of the normalized S1 and S2 -----------------------------------------
-    for part in [Part::S1, Part::S2] {
-        let series = format!("{}_eigendecomposition", part.name());
-        if run.all_done(&[series.as_str()], dims) {
-            continue;
-        }
-        let t0 = Instant::now();
-        let pe = part_eigen(&eig, &parts.norm, part, max_d)?; // vectors [m, max_d]
-        let target = part_matrix(&parts.s1, &parts.s2, part);
-        let mut rows = Vec::new();
-        for &d in dims {
-            let y = pe.embedding(d)?; // [m, d]
-            let mse = baselines::mse_gram(&y, target)?;
-            rows.push(run.row(&series, X_NAME, d as f64, mse, 0, t0));
-        }
-        run.save(&rows)?;
+fn eigen_series(part: Part) -> SeriesId {
+    SeriesId {
+        against: Some(part.name()),
+        method: Some(Method::plain(MethodKind::Eigendecomposition)),
+        readout: None,
+        split: None,
     }
-    drop(eig);
+}
 
-    // --- SimEcs ---------------------------------------------------------------------------------
-    let x = to_simec(&data.x); // [m, 784]
-    let n = arch.n_targets;
-    for target in Target::ALL {
-        let series = target.series();
-        let names: Vec<&str> = series
-            .iter()
-            .flat_map(|(_, a, b)| [a.as_str(), b.as_str()])
+/// Every series, in plotting order.
+pub fn series() -> Vec<SeriesId> {
+    let mut all = vec![eigen_series(Part::S1), eigen_series(Part::S2)];
+    for t in Target::ALL {
+        all.extend(t.series());
+    }
+    all
+}
+
+impl Figure for Fig7Profile {
+    const NAME: &'static str = "fig7_s1s2";
+    const X_NAME: &'static str = "embedding_dim";
+    const ABOUT: &'static str = "Figure 7: SimEcs on S1, S2, S1 + S2 and the stack [S1, S2] of the Simpson similarity's parts (paper section 4.3).";
+    type Setup = Fig7Setup;
+    type Key = Fig7Task;
+
+    fn check(&self) -> Result<()> {
+        self.validate()
+    }
+
+    fn base_seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn tasks(&self, base_seed: u64, _ctx: &RunContext) -> Result<Vec<Task<Self::Key>>> {
+        let dims = &self.embedding_dims;
+        let mut tasks: Vec<Task<Fig7Task>> = [Part::S1, Part::S2]
+            .into_iter()
+            .map(|part| {
+                let id = eigen_series(part);
+                let points = dims.iter().map(|&d| (id.clone(), d as f64)).collect();
+                Task::deterministic(Fig7Task::Eigen(part), id.to_string(), points)
+            })
             .collect();
-        if run.all_done(&names, dims) {
-            continue;
+        for target in Target::ALL {
+            let method = target.method();
+            let n_slices = if target == Target::Stacked { 2 } else { 1 };
+            for &d in dims {
+                let x = d as f64;
+                let params = simec_params(&self.simec, d, n_slices, method.seed(base_seed, x))?;
+                let key = Fig7Task::Simec { target, params };
+                let task = Task::trained(
+                    key,
+                    &method,
+                    x,
+                    base_seed,
+                    self.simec.epochs,
+                    target.series(),
+                );
+                tasks.push(task.labelled(format!("simec {} d={d}", target.name())));
+            }
         }
-        // f32 targets and S_ll of this SimEc; S_ll is the target itself when n = m.
-        let sum;
-        let (slices, n_slices): (Vec<&DMatrix<f64>>, usize) = match target {
-            Target::Single(Part::S1) => (vec![&parts.s1], 1),
-            Target::Single(Part::S2) => (vec![&parts.s2], 1),
-            Target::Single(Part::Sum) => {
-                sum = parts.sum(); // [m, m]
-                (vec![&sum], 1)
-            }
-            Target::Stacked => (vec![&parts.s1, &parts.s2], 2),
-        };
-        let targets = simec_targets(&slices, n)?; // [m, n_slices * n]
-        let s_ll_owned: Vec<simec::Matrix> =
-            if arch.s_ll_reg > 0.0 && (n_slices > 1 || n < x.rows()) {
-                slices
-                    .iter()
-                    .map(|s| simec_s_ll(s, n))
-                    .collect::<Result<_>>()? // n_slices x [n, n]
-            } else {
-                Vec::new()
-            };
-        let s_ll = if arch.s_ll_reg <= 0.0 {
-            None
-        } else if s_ll_owned.is_empty() {
-            Some(simec::SllTarget::single(&targets)) // [n, n] = the targets themselves
-        } else {
-            Some(simec::SllTarget::slices(s_ll_owned.iter().collect()))
-        };
-
-        for &d in dims {
-            let xv = d as f64;
-            if names.iter().all(|s| run.is_done(s, xv)) {
-                continue;
-            }
-            let t0 = Instant::now();
-            let point_seed = point_seed(seed, &format!("simec_{}", target.name()), xv);
-            let params = simec_params(arch, d, n_slices, point_seed)?;
-            let model = TrainedSimec::fit(
-                &run,
-                &format!("simec {} d={d}", target.name()),
-                &params,
-                &x,
-                &targets,
-                s_ll.clone(),
-                &device,
-            )?;
-            let mut rows = Vec::new();
-            for (against, ywl, yyt) in &series {
-                let truth = part_matrix(&parts.s1, &parts.s2, *against);
-                let slice = match (target, against) {
-                    (Target::Stacked, Part::S2) => 1,
-                    _ => 0,
-                };
-                let mse = model
-                    .mse_ywl(slice, truth)
-                    .with_context(|| format!("scoring {ywl} at d = {d}"))?;
-                rows.push(run.row(ywl, X_NAME, xv, mse, point_seed, t0));
-                let mse = model
-                    .mse_yyt(truth)
-                    .with_context(|| format!("scoring {yyt} at d = {d}"))?;
-                rows.push(run.row(yyt, X_NAME, xv, mse, point_seed, t0));
-            }
-            run.save(&rows)?;
-        }
+        Ok(tasks)
     }
 
-    run.finish_with(seed, |rows, svg, png| {
-        crate::plot::draw_panels(&fig7_panels(rows), PANEL_SIZE, svg, png)?;
+    fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)> {
+        let setup = SimpsonSetup::load(ctx.data_dir.as_deref(), self.m)?;
+        let mut notes = vec![setup.spectrum_summary()];
+        setup.check_paper_spectrum()?;
+        let SimpsonSetup { data, s, eig } = setup;
+        drop(s);
+        let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
+        notes.push(parts.summary());
+        Ok((Fig7Setup { data, eig, parts }, notes))
+    }
+
+    fn compute(
+        &self,
+        setup: &Self::Setup,
+        task: &Task<Self::Key>,
+        step: Step<'_>,
+    ) -> Result<Computed> {
+        let parts = &setup.parts;
+        let (target, params) = match &task.key {
+            Fig7Task::Eigen(part) => {
+                let max_d = *self
+                    .embedding_dims
+                    .iter()
+                    .max()
+                    .context("embedding_dims is empty")?;
+                let pe = part_eigen(&setup.eig, &parts.norm, *part, max_d)?; // vectors [m, max_d]
+                let truth = part_matrix(parts, *part);
+                let mses = self
+                    .embedding_dims
+                    .iter()
+                    .map(|&d| Ok(baselines::mse_gram(&pe.embedding(d)?, truth)?))
+                    .collect::<Result<Vec<f64>>>()?;
+                return Ok(mses.into());
+            }
+            Fig7Task::Simec { target, params } => (*target, params),
+        };
+        let model = train(self, setup, target, params, step)?;
+        let mut mses = Vec::new();
+        for &against in target.scored_against() {
+            let truth = part_matrix(parts, against);
+            let slice = usize::from(target == Target::Stacked && against == Part::S2);
+            mses.push(model.mse_ywl(slice, truth)?);
+            mses.push(model.mse_yyt(truth)?);
+        }
+        Ok(mses.into())
+    }
+
+    fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
+        crate::plot::draw_panels(&fig7_panels(rows), PANEL_SIZE, &out.svg, &out.png)?;
         Ok(())
-    })
+    }
+}
+
+/// Trains the SimEc on `target`: f32 targets `[m, k * n]` and, with the s_ll term, its S_ll per
+/// slice (the targets themselves when one slice has all m columns).
+fn train(
+    p: &Fig7Profile,
+    setup: &Fig7Setup,
+    target: Target,
+    params: &simec::SimecValidParams,
+    step: Step<'_>,
+) -> Result<TrainedSimec> {
+    let parts = &setup.parts;
+    let x = to_simec(&setup.data.x); // [m, 784]
+    let n = p.simec.n_targets;
+    let sum;
+    let slices: Vec<&DMatrix<f64>> = match target {
+        Target::Single(Part::S1) => vec![&parts.s1],
+        Target::Single(Part::S2) => vec![&parts.s2],
+        Target::Single(Part::Sum) => {
+            sum = parts.sum(); // [m, m]
+            vec![&sum]
+        }
+        Target::Stacked => vec![&parts.s1, &parts.s2],
+    };
+    let targets = simec_targets(&slices, n)?; // [m, n_slices * n]
+    let s_ll_owned: Vec<simec::Matrix> =
+        if p.simec.s_ll_reg > 0.0 && (slices.len() > 1 || n < x.rows()) {
+            slices
+                .iter()
+                .map(|s| simec_s_ll(s, n))
+                .collect::<Result<_>>()? // n_slices x [n, n]
+        } else {
+            Vec::new()
+        };
+    let s_ll = if p.simec.s_ll_reg <= 0.0 {
+        None
+    } else if s_ll_owned.is_empty() {
+        Some(simec::SllTarget::single(&targets)) // [n, n] = the targets themselves
+    } else {
+        Some(simec::SllTarget::slices(s_ll_owned.iter().collect()))
+    };
+    TrainedSimec::fit(params, &x, &targets, s_ll, &step.ctx.device, step.progress)
 }
 
 /// The normalized S1 or S2 (`Sum` never is a scoring target).
-fn part_matrix<'a>(s1: &'a DMatrix<f64>, s2: &'a DMatrix<f64>, part: Part) -> &'a DMatrix<f64> {
+fn part_matrix(parts: &NormalizedParts, part: Part) -> &DMatrix<f64> {
     match part {
-        Part::S2 => s2,
-        _ => s1,
+        Part::S2 => &parts.s2,
+        _ => &parts.s1,
     }
 }
 
@@ -227,56 +272,42 @@ fn part_matrix<'a>(s1: &'a DMatrix<f64>, s2: &'a DMatrix<f64>, part: Part) -> &'
 /// (eigendecomposition, SimEc on that matrix, on S1 + S2, on the stack), `Y W_l` solid and
 /// `Y Y^T` dashed; the y axis is logarithmic, as the MSEs span three decades.
 pub fn fig7_panels(rows: &[ResultRow]) -> Vec<LinePlot> {
+    let all = series();
     [Part::S1, Part::S2]
         .into_iter()
         .map(|against| {
-            let prefix = format!("{}_", against.name());
-            let mut names: Vec<&str> = Vec::new();
-            for r in rows {
-                if r.series.starts_with(&prefix) && !names.contains(&r.series.as_str()) {
-                    names.push(&r.series);
-                }
-            }
             let models = [
                 "eigendecomposition".to_string(),
                 format!("simec_{}", against.name()),
                 "simec_S1plusS2".to_string(),
                 "simec_stacked".to_string(),
             ];
-            let mut series: Vec<LineSeries> = names
-                .into_iter()
-                .map(|name| {
-                    let label = &name[prefix.len()..];
-                    let (model, dashed) = match label.strip_suffix("_YYt") {
-                        Some(m) => (m, true),
-                        None => (label.strip_suffix("_YWl").unwrap_or(label), false),
-                    };
-                    let color = models.iter().position(|m| m == model).unwrap_or(4);
-                    let mut points: Vec<(f64, f64)> = rows
-                        .iter()
-                        .filter(|r| r.series == name)
-                        .map(|r| (r.x, r.mse))
-                        .collect();
-                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    LineSeries {
-                        label: label.to_string(),
-                        points,
-                        color,
-                        dashed,
-                    }
-                })
+            let mut ids: Vec<SeriesId> = all
+                .iter()
+                .filter(|s| s.against == Some(against.name()))
+                .cloned()
                 .collect();
-            series.sort_by_key(|s| (s.color, s.dashed));
-            LinePlot {
-                title: format!("Figure 7: scored against {}", against.name()),
-                x_label: "embedding dimension d".to_string(),
-                y_label: format!("MSE vs normalized {}", against.name()),
-                series,
-                x_range: None,
-                y_range: None,
-                log_x: false,
-                log_y: true,
-            }
+            let color = |id: &SeriesId| {
+                let key = id.method.as_ref().map(Method::key).unwrap_or_default();
+                models.iter().position(|m| *m == key).unwrap_or(4)
+            };
+            ids.sort_by_key(|id| (color(id), id.readout == Some(Readout::YYt)));
+            let style = |id: &SeriesId| Style {
+                label: SeriesId {
+                    against: None,
+                    ..id.clone()
+                }
+                .to_string(),
+                color: color(id),
+                dashed: id.readout == Some(Readout::YYt),
+            };
+            let mut axes = Axes::linear(
+                format!("Figure 7: scored against {}", against.name()),
+                "embedding dimension d",
+                &format!("MSE vs normalized {}", against.name()),
+            );
+            axes.log_y = true;
+            line_panel(rows, &ids, style, |x| x, axes)
         })
         .collect()
 }

@@ -26,6 +26,7 @@ use crate::data::NumpyRandomState;
 const KERAS_SEED_MAX: u64 = 9_999_999;
 
 /// Replays the notebook's global NumPy generator over the missing-targets sweep (module docs).
+#[derive(Clone)]
 pub struct NotebookMaskStream {
     rs: NumpyRandomState,
     m: usize,

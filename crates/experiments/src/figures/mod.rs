@@ -1,4 +1,5 @@
-//! One module per paper figure; [`runner`] holds what they share.
+//! One module per paper figure, each an implementation of [`sweep::Figure`]; [`runner`] runs any
+//! of them, [`sweep`] holds the typed series ids and tasks, [`panel`] draws line panels.
 
 pub mod fig3;
 pub mod fig4_lambda;
@@ -8,6 +9,12 @@ pub mod fig5_simpson;
 pub mod fig6_nonmetric;
 pub mod fig7_s1s2;
 pub mod mean_filled;
+pub mod panel;
 pub mod rbf;
+pub mod resume;
 pub mod runner;
+pub mod scoring;
 pub mod simpson;
+pub mod sweep;
+
+pub use runner::{main, run_figure};

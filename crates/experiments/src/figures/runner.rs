@@ -1,5 +1,7 @@
-//! What every figure run shares: config profile, output directories, lock, resumable results CSV,
-//! progress bars, metadata, the line plot and the comparison with the paper.
+//! The one runner every figure goes through ([`run_figure`]): profile check before any side
+//! effect, lock, resume, the shared setup only when something is left to compute, deterministic
+//! tasks on all cores, trained tasks `--jobs` at a time, saving each finished task at once,
+//! metadata, the drawing and the comparison with the paper.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -8,72 +10,165 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use serde::de::DeserializeOwned;
 
+use super::resume::{self, Plan};
+use super::sweep::{Computed, Figure, Outputs, RunContext, Step, Task, TaskKind};
 use crate::cli::FigureArgs;
-use crate::plot::{LinePlot, LineSeries};
 use crate::reference;
 use crate::report::ReplicationTolerance;
-use crate::results::{ResultRow, ResultsFile, RunLock, RunMetadata};
+use crate::results::{MetadataFile, ResultRow, ResultsFile, RunIdentity, RunLock, RunMetadata};
 
-/// Axis labels and ranges of a figure's line plot.
-pub struct PlotSpec {
-    /// Title above the plot.
-    pub title: &'static str,
-    /// x-axis label.
-    pub x_label: &'static str,
-    /// y-axis label.
-    pub y_label: &'static str,
-    /// Fixed x range, or automatic.
-    pub x_range: Option<(f64, f64)>,
+/// Parses the command line of a figure binary, runs the figure and turns an error into exit
+/// status 1 with the error chain on stderr.
+pub fn main<F: Figure>() -> std::process::ExitCode {
+    use clap::{Args, FromArgMatches};
+    let command = FigureArgs::augment_args(
+        clap::Command::new(F::NAME)
+            .about(F::ABOUT)
+            .version(env!("CARGO_PKG_VERSION")),
+    );
+    let args = match FigureArgs::from_arg_matches(&command.get_matches()) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
+    match run_figure::<F>(&args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
-/// Train and test MSE of one trained sweep point.
-#[derive(Debug, Clone, Copy)]
-pub struct PointOutcome {
-    /// MSE on the training split.
-    pub train: f64,
-    /// MSE on the test split.
-    pub test: f64,
+/// Runs figure `F` end to end (see the module docs); resumes from the points already in
+/// `<results-dir>/<figure>.csv` unless `--force`.
+///
+/// # Errors
+/// A backend that is not compiled in or does not start, an unknown profile or config key, an
+/// impossible profile value, an unwritable results directory, a concurrent run, missing or corrupt
+/// data, and the errors of the figure's tasks (naming the task).
+pub fn run_figure<F: Figure>(args: &FigureArgs) -> Result<()> {
+    let device = args.backend.try_device()?;
+    let config_path = args
+        .config
+        .clone()
+        .unwrap_or_else(|| crate::config::default_config_path(F::NAME));
+    let (profile, resolved): (F, toml::Table) =
+        crate::config::load_profile_resolved(&config_path, &args.profile)?;
+    profile
+        .check()
+        .with_context(|| format!("invalid profile `{}` of {}", args.profile, F::NAME))?;
+    let seed = args.seed.unwrap_or_else(|| profile.base_seed());
+    let identity = RunIdentity::new(&resolved, args.backend.name(), seed);
+    let ctx = RunContext {
+        data_dir: args.data_dir.clone(),
+        results_dir: args.results_dir(),
+        device,
+    };
+    let csv_path = ctx.results_dir.join(format!("{}.csv", F::NAME));
+    let meta_path = ctx.results_dir.join(format!("{}.meta.toml", F::NAME));
+    let plan = resume::plan(&csv_path, &meta_path, &identity, args.force)?;
+    if let Plan::UpToDate(last) = &plan {
+        println!(
+            "{}: {} is up to date (run identity {}, completed by the run started {} at commit \
+             {}); nothing to compute (--force recomputes)",
+            F::NAME,
+            csv_path.display(),
+            identity.config_hash,
+            last.started_at,
+            last.git_commit
+        );
+        let rows = ResultsFile::open(&csv_path)?.rows().to_vec();
+        print_results(F::NAME, &args.profile, F::HAS_PAPER_NUMBERS, &rows)?;
+        return Ok(());
+    }
+    let tasks = profile.tasks(seed, &ctx)?;
+    let mut run = FigureRun::start(F::NAME, F::X_NAME, args, identity, plan)?;
+    let setup = compute_pending(&profile, &tasks, &ctx, &mut run, args.sweep_jobs())?;
+    run.finish(F::HAS_PAPER_NUMBERS, |rows, out| {
+        profile.draw(setup.as_ref(), rows, out)
+    })
 }
 
-/// One run of a figure binary.
-pub struct FigureRun<P> {
-    /// The figure's name (`fig3`, ...).
-    pub figure: &'static str,
-    /// The loaded profile.
-    pub profile: P,
+/// Computes every task of `tasks` not yet in the run's CSV: builds the setup (also when drawing
+/// needs it), runs the deterministic tasks one at a time, then the trained ones `jobs` at a time,
+/// saving each as it finishes. Returns the setup if it was built.
+fn compute_pending<F: Figure>(
+    profile: &F,
+    tasks: &[Task<F::Key>],
+    ctx: &RunContext,
+    run: &mut FigureRun,
+    jobs: usize,
+) -> Result<Option<F::Setup>> {
+    let pending: Vec<&Task<F::Key>> = tasks.iter().filter(|t| !run.is_done(t)).collect();
+    if pending.is_empty() && !F::DRAW_NEEDS_SETUP {
+        return Ok(None);
+    }
+    let t0 = Instant::now();
+    let (setup, notes) = profile.setup(ctx)?;
+    for n in notes {
+        run.note(n);
+    }
+    run.note(format!("setup took {:.1} s", t0.elapsed().as_secs_f64()));
+    let (deterministic, trained): (Vec<_>, Vec<_>) = pending
+        .into_iter()
+        .partition(|t| t.kind == TaskKind::Deterministic);
+    for task in deterministic {
+        let t0 = Instant::now();
+        let step = Step {
+            ctx,
+            progress: &mut |_| {},
+        };
+        let mses = profile
+            .compute(&setup, task, step)
+            .with_context(|| format!("computing {}", task.label))?;
+        run.save_task(task, mses, t0)?;
+    }
+    if trained.len() > 1 && jobs > 1 {
+        run.note(format!("{} SimEc points, {jobs} at a time", trained.len()));
+    }
+    run.train_tasks(
+        jobs,
+        &trained,
+        |task, progress| {
+            let t0 = Instant::now();
+            let step = Step { ctx, progress };
+            Ok((profile.compute(&setup, task, step)?, t0))
+        },
+        |run, task, (mses, t0)| run.save_task(task, mses, t0),
+    )?;
+    Ok(Some(setup))
+}
+
+/// The state of one figure run: output locations, lock, results CSV, progress bars, notes.
+struct FigureRun {
+    figure: &'static str,
+    x_name: &'static str,
     args: FigureArgs,
     results: ResultsFile,
     csv_path: PathBuf,
+    /// The run's record, written when it starts (`completed = false`) and updated at the end.
+    meta: MetadataFile,
+    /// The rows of the CSV a fresh run replaces, to compare with at the end.
+    previous: Vec<ResultRow>,
     _lock: RunLock,
     started: Instant,
-    started_at: String,
-    /// The commit checked out when the run started (`git rev-parse HEAD`, `-dirty` if sources
-    /// changed); a long run may outlive the HEAD it
-    /// started from, and the metadata must name the start.
-    git_commit: String,
     points_computed: usize,
     notes: Vec<String>,
     bars: MultiProgress,
-    compare_with_paper: bool,
 }
 
-impl<P: DeserializeOwned + Clone> FigureRun<P> {
-    /// Loads the profile, prepares the output directories (failing before any training when they
-    /// are not writable), takes the run lock and opens the results CSV (fresh with `--force`).
-    ///
-    /// # Errors
-    /// Unknown profile or config key, unwritable results directory, a concurrent run, a backend
-    /// that is not compiled in or whose device fails to start.
-    pub fn start(figure: &'static str, args: &FigureArgs) -> Result<Self> {
-        // Fail before any work when the backend is not compiled in or its device cannot start.
-        args.backend.try_device()?;
-        let config_path = args
-            .config
-            .clone()
-            .unwrap_or_else(|| crate::config::default_config_path(figure));
-        let profile: P = crate::config::load_profile(&config_path, &args.profile)?;
+impl FigureRun {
+    /// Prepares the output directories (failing before any training when they are not
+    /// writable), takes the run lock, opens the results CSV (fresh unless the plan resumes) and
+    /// records the run as begun in the metadata file. Prints what the plan is on the first line.
+    fn start(
+        figure: &'static str,
+        x_name: &'static str,
+        args: &FigureArgs,
+        identity: RunIdentity,
+        plan: Plan,
+    ) -> Result<Self> {
         let results_dir = args.results_dir();
         let figures_dir = args.figures_dir();
         std::fs::create_dir_all(&figures_dir).with_context(|| {
@@ -81,89 +176,96 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         })?;
         let csv_path = results_dir.join(format!("{figure}.csv"));
         let lock = RunLock::acquire(&results_dir, figure)?;
-        let results = if args.force {
-            ResultsFile::create_fresh(&csv_path)
-        } else {
-            ResultsFile::open(&csv_path)
-        }
-        .with_context(|| format!("opening results {}", csv_path.display()))?;
+        let (results, previous) = match plan {
+            Plan::Resume(last) => {
+                println!(
+                    "{figure}: resuming the interrupted run started {} (same run identity)",
+                    last.started_at
+                );
+                (ResultsFile::open(&csv_path), Vec::new())
+            }
+            Plan::Fresh { reason, previous } => {
+                println!("{figure}: {reason}");
+                (ResultsFile::create_fresh(&csv_path), previous)
+            }
+            Plan::UpToDate(_) => unreachable!("an up-to-date run does not start"),
+        };
+        let results = results.with_context(|| format!("opening results {}", csv_path.display()))?;
+        let mut meta = MetadataFile::open(results_dir.join(format!("{figure}.meta.toml")))?;
+        let seed = identity.seed.parse().unwrap_or_default();
+        let mut record = RunMetadata::collect(figure, &args.profile, seed, args.backend.name());
+        record.device = args.backend.device_description();
+        record.identity = Some(identity);
+        meta.begin_run(record)?;
         Ok(Self {
             figure,
-            profile,
+            x_name,
             args: args.clone(),
             results,
             csv_path,
+            meta,
+            previous,
             _lock: lock,
             started: Instant::now(),
-            started_at: crate::results::format_rfc3339_utc(std::time::SystemTime::now()),
-            git_commit: crate::results::git_commit(&crate::results::repo_root()),
             points_computed: 0,
             notes: Vec::new(),
             bars: MultiProgress::new(),
-            compare_with_paper: true,
         })
     }
 
-    /// Whether the CSV already has the point (series, x).
-    pub fn is_done(&self, series: &str, x: f64) -> bool {
-        self.results.contains(series, x)
-    }
-
-    /// Whether every (series, d) pair is already in the CSV.
-    pub fn all_done(&self, series: &[&str], dims: &[usize]) -> bool {
-        series
+    /// Whether every point of `task` is in the CSV and every file it writes exists.
+    fn is_done<K>(&self, task: &Task<K>) -> bool {
+        task.points
             .iter()
-            .all(|s| dims.iter().all(|&d| self.is_done(s, d as f64)))
+            .all(|(s, x)| self.results.contains(&s.to_string(), *x))
+            && task.files.iter().all(|f| f.is_file())
     }
 
-    /// A result row for this run (backend, seed and wall seconds since `t0` filled in).
-    pub fn row(
-        &self,
-        series: &str,
-        x_name: &str,
-        x: f64,
-        mse: f64,
-        seed: u64,
-        t0: Instant,
-    ) -> ResultRow {
-        ResultRow {
-            figure: self.figure.to_string(),
-            series: series.to_string(),
-            x_name: x_name.to_string(),
-            x,
-            mse,
-            seed,
-            backend: self.args.backend.name().to_string(),
-            wall_s: t0.elapsed().as_secs_f64(),
-        }
-    }
-
-    /// Adds finished rows to the CSV and writes it atomically at once.
-    ///
-    /// # Errors
-    /// The results file cannot be written.
-    pub fn save(&mut self, rows: &[ResultRow]) -> Result<()> {
+    /// Writes the rows of a finished task (its seed, the backend and the seconds since `t0`) to
+    /// the CSV atomically.
+    fn save_task<K>(&mut self, task: &Task<K>, out: Computed, t0: Instant) -> Result<()> {
+        let mses = &out.mses;
+        anyhow::ensure!(
+            mses.len() == task.points.len(),
+            "{} returned {} MSEs for {} points",
+            task.label,
+            mses.len(),
+            task.points.len()
+        );
+        let wall_s = t0.elapsed().as_secs_f64();
+        let rows: Vec<ResultRow> = task
+            .points
+            .iter()
+            .zip(mses)
+            .map(|((series, x), &mse)| ResultRow {
+                figure: self.figure.to_string(),
+                series: series.to_string(),
+                x_name: self.x_name.to_string(),
+                x: *x,
+                mse,
+                seed: task.seed(),
+                backend: self.args.backend.name().to_string(),
+                wall_s,
+            })
+            .collect();
         self.results
-            .push_and_save(rows)
+            .push_and_save(&rows)
             .with_context(|| format!("writing {}", self.csv_path.display()))?;
         self.points_computed += rows.len();
-        for r in rows {
+        for n in out.notes {
+            self.note(n);
+        }
+        for r in &rows {
             self.say(format!(
-                "  {:<28} {:>6} {:>12.6}  ({:.1} s)",
+                "  {:<28} {:>6} {:>12.6e}  ({:.1} s)",
                 r.series, r.x, r.mse, r.wall_s
             ));
         }
         Ok(())
     }
 
-    /// For figures the paper prints no numbers for (e.g. Figure 5's scatter plots): `finish` then
-    /// lists the rows instead of comparing them with `paper_mse.csv`, whatever the profile.
-    pub fn skip_paper_comparison(&mut self) {
-        self.compare_with_paper = false;
-    }
-
     /// Prints a note and keeps it for the metadata file.
-    pub fn note(&mut self, msg: String) {
+    fn note(&mut self, msg: String) {
         self.say(format!("  {msg}"));
         self.notes.push(msg);
     }
@@ -178,49 +280,30 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         }
     }
 
-    /// Trains one sweep point under an epoch progress bar; `train` gets the per-epoch callback.
+    /// Trains independent tasks, `jobs` at a time, and hands each outcome to `finished` (on this
+    /// thread, in completion order) as soon as it is ready, so that an interrupted run keeps every
+    /// finished point.
+    ///
+    /// With `jobs <= 1` the tasks run one after the other on the global rayon pool (all cores
+    /// inside each); with `jobs > 1` each of `jobs` worker threads trains its tasks in its own
+    /// rayon pool of `max(1, threads / jobs)` threads. Burn's flex backend gives bit-identical
+    /// results whatever the thread count, so `jobs` changes the wall time only.
     ///
     /// # Errors
-    /// Whatever `train` returns, with the point's label as context.
-    pub fn train_point<T>(
-        &self,
-        label: &str,
-        epochs: usize,
-        train: impl FnOnce(&mut dyn FnMut(simec::EpochReport)) -> Result<T>,
-    ) -> Result<T> {
-        train_with_bar(&self.bars, label, epochs, train)
-    }
-
-    /// Trains independent sweep points, `jobs` at a time, and hands each outcome to `finished`
-    /// (on this thread, in completion order) as soon as it is ready, so that an interrupted run
-    /// keeps every finished point.
-    ///
-    /// `points` are `(label, epochs, payload)`. With `jobs <= 1` the points run one after the other
-    /// on the global rayon pool (all cores inside each point); with `jobs > 1` each of `jobs`
-    /// worker threads trains its points in its own rayon pool of `max(1, threads / jobs)` threads.
-    /// Burn's flex backend gives bit-identical results whatever the thread count, so `jobs` changes
-    /// the wall time only (`fig3_2hl_2points_*` in `just bench`: 2 points at once, 1 thread each,
-    /// 1.5x faster than one after the other on 2 threads).
-    ///
-    /// # Errors
-    /// The first error of `train` (with the point's label; a panic counts as an error) or
-    /// `finished`; workers then take no new points, the points in flight finish before this
+    /// The first error of `train` (with the task's label; a panic counts as an error) or
+    /// `finished`; workers then take no new tasks, the tasks in flight finish before this
     /// returns, and their errors are printed.
-    pub fn train_points<J, T>(
+    fn train_tasks<K: Sync, T: Send>(
         &mut self,
         jobs: usize,
-        points: &[(String, usize, J)],
-        train: impl Fn(&J, &mut dyn FnMut(simec::EpochReport)) -> Result<T> + Sync,
-        mut finished: impl FnMut(&mut Self, &J, T) -> Result<()>,
-    ) -> Result<()>
-    where
-        J: Sync,
-        T: Send,
-    {
-        if jobs <= 1 || points.len() <= 1 {
-            for (label, epochs, payload) in points {
-                let out = self.train_point(label, *epochs, |cb| train(payload, cb))?;
-                finished(self, payload, out)?;
+        tasks: &[&Task<K>],
+        train: impl Fn(&Task<K>, &mut dyn FnMut(simec::EpochReport)) -> Result<T> + Sync,
+        mut finished: impl FnMut(&mut Self, &Task<K>, T) -> Result<()>,
+    ) -> Result<()> {
+        if jobs <= 1 || tasks.len() <= 1 {
+            for task in tasks {
+                let out = train_with_bar(&self.bars, task, |cb| train(task, cb))?;
+                finished(self, task, out)?;
             }
             return Ok(());
         }
@@ -230,7 +313,7 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         let bars = self.bars.clone();
         let (tx, rx) = mpsc::channel::<(usize, Result<T>)>();
         std::thread::scope(|scope| -> Result<()> {
-            for _ in 0..jobs.min(points.len()) {
+            for _ in 0..jobs.min(tasks.len()) {
                 let tx = tx.clone();
                 let (next, stop, bars, train) = (&next, &stop, &bars, &train);
                 scope.spawn(move || {
@@ -246,16 +329,16 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
                     };
                     while !stop.load(Ordering::SeqCst) {
                         let i = next.fetch_add(1, Ordering::SeqCst);
-                        let Some((label, epochs, payload)) = points.get(i) else {
+                        let Some(task) = tasks.get(i) else {
                             break;
                         };
-                        // A panic becomes this point's error, so that the others stop early.
+                        // A panic becomes this task's error, so that the others stop early.
                         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            pool.install(|| {
-                                train_with_bar(bars, label, *epochs, |cb| train(payload, cb))
-                            })
+                            pool.install(|| train_with_bar(bars, task, |cb| train(task, cb)))
                         }))
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("training {label} panicked")));
+                        .unwrap_or_else(|_| {
+                            Err(anyhow::anyhow!("training {} panicked", task.label))
+                        });
                         if tx.send((i, out)).is_err() {
                             break;
                         }
@@ -265,9 +348,9 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
             drop(tx);
             let mut first_error: Option<anyhow::Error> = None;
             for (i, out) in rx {
-                let handled = match points.get(i) {
-                    Some(point) => out.and_then(|t| finished(self, &point.2, t)),
-                    None => out.map(|_| ()), // a worker that could not start (no point taken)
+                let handled = match tasks.get(i) {
+                    Some(task) => out.and_then(|t| finished(self, task, t)),
+                    None => out.map(|_| ()), // a worker that could not start (no task taken)
                 };
                 if let Err(e) = handled {
                     stop.store(true, Ordering::SeqCst);
@@ -282,77 +365,41 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
         })
     }
 
-    /// Writes the metadata (with the run's base `seed`), draws the standard line figure from the
-    /// CSV and prints the comparison with the paper's numbers.
-    ///
-    /// # Errors
-    /// Metadata or figure files cannot be written; the reference CSV is unreadable.
-    pub fn finish(self, spec: &PlotSpec, seed: u64) -> Result<()> {
-        self.finish_with(seed, |rows, svg, png| {
-            crate::plot::draw_line_plot(&line_plot(spec, rows), svg, png)?;
-            Ok(())
-        })
-    }
-
-    /// Like [`finish`](Self::finish), with a figure-specific `draw(rows, svg_path, png_path)`
-    /// (multi-panel or scatter figures). The paths are `<figures-dir>/<figure>.{svg,png}`.
-    ///
-    /// # Errors
-    /// Metadata or figure files cannot be written; the reference CSV is unreadable; `draw` fails.
-    pub fn finish_with(
-        self,
-        seed: u64,
-        draw: impl FnOnce(&[ResultRow], &std::path::Path, &std::path::Path) -> Result<()>,
+    /// Marks the run's record completed, draws the figure from the CSV with `draw(rows, out)`
+    /// into `<figures-dir>/<figure>.{svg,png}`, and prints the comparison with the paper's numbers
+    /// (paper profile, figures the paper prints numbers for) or the rows, and with the results
+    /// this run replaced.
+    fn finish(
+        mut self,
+        has_paper_numbers: bool,
+        draw: impl FnOnce(&[ResultRow], &Outputs) -> Result<()>,
     ) -> Result<()> {
-        let results_dir = self.args.results_dir();
         let figures_dir = self.args.figures_dir();
         let rows = self.results.rows().to_vec();
-        let mut meta = RunMetadata::collect(
-            self.figure,
-            &self.args.profile,
-            seed,
-            self.args.backend.name(),
+        let out = Outputs {
+            svg: figures_dir.join(format!("{}.svg", self.figure)),
+            png: figures_dir.join(format!("{}.png", self.figure)),
+        };
+        draw(&rows, &out).with_context(|| format!("drawing {}", out.svg.display()))?;
+        let (wall_s, points, notes) = (
+            self.started.elapsed().as_secs_f64(),
+            self.points_computed,
+            self.notes.clone(),
         );
-        meta.device = self.args.backend.device_description();
-        meta.started_at = self.started_at.clone();
-        meta.git_commit = self.git_commit.clone();
-        meta.total_wall_s = self.started.elapsed().as_secs_f64();
-        meta.points_computed = self.points_computed;
-        meta.completed = true;
-        meta.notes = self.notes.clone();
-        meta.append_to(&results_dir.join(format!("{}.meta.toml", self.figure)))?;
-
-        let svg = figures_dir.join(format!("{}.svg", self.figure));
-        let png = figures_dir.join(format!("{}.png", self.figure));
-        draw(&rows, &svg, &png).with_context(|| format!("drawing {}", svg.display()))?;
-
-        if self.args.profile == "paper" && self.compare_with_paper {
-            let tolerance = ReplicationTolerance::load(&ReplicationTolerance::default_path())?;
-            let paper = reference::load_reference(&reference::default_reference_path())?;
-            let floor = tolerance.abs_floor.get(self.figure).copied().unwrap_or(0.0);
-            println!(
-                "{}",
-                reference::compare(&rows, &paper, self.figure, tolerance.rel, floor)
-            );
-        } else {
-            if self.compare_with_paper {
-                println!(
-                    "profile `{}` (not the paper's setup; no comparison with the paper):",
-                    self.args.profile
-                );
-            } else {
-                println!("{} (the paper prints no numbers for it):", self.figure);
-            }
-            for r in &rows {
-                println!("  {:<28} {:>6} {:>12.6}", r.series, r.x, r.mse);
-            }
-        }
+        self.meta.update_current(|r| {
+            r.total_wall_s = wall_s;
+            r.points_computed = points;
+            r.completed = true;
+            r.notes = notes;
+        })?;
+        print_results(self.figure, &self.args.profile, has_paper_numbers, &rows)?;
+        print!("{}", resume::compare_with_previous(&self.previous, &rows));
         println!(
             "wrote {} ({} rows), {}, {}; {} points computed in {:.1} s",
             self.csv_path.display(),
             rows.len(),
-            svg.display(),
-            png.display(),
+            out.svg.display(),
+            out.png.display(),
             self.points_computed,
             self.started.elapsed().as_secs_f64()
         );
@@ -360,65 +407,48 @@ impl<P: DeserializeOwned + Clone> FigureRun<P> {
     }
 }
 
-/// One line per series, grouped by method: `<method>_train` solid, `<method>_test` dashed, same
-/// color.
-pub fn line_plot(spec: &PlotSpec, rows: &[ResultRow]) -> LinePlot {
-    let mut methods: Vec<String> = Vec::new();
-    let mut series: Vec<LineSeries> = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
+/// Prints the comparison with the paper's numbers (paper profile of a figure the paper prints
+/// numbers for) or the rows.
+///
+/// # Errors
+/// The tolerance or reference file is unreadable.
+fn print_results(
+    figure: &str,
+    profile: &str,
+    has_paper_numbers: bool,
+    rows: &[ResultRow],
+) -> Result<()> {
+    if profile == "paper" && has_paper_numbers {
+        let tolerance = ReplicationTolerance::load(&ReplicationTolerance::default_path())?;
+        let paper = reference::load_reference(&reference::default_reference_path())?;
+        let floor = tolerance.abs_floor.get(figure).copied().unwrap_or(0.0);
+        println!(
+            "{}",
+            reference::compare(rows, &paper, figure, tolerance.rel, floor)
+        );
+        return Ok(());
+    }
+    if has_paper_numbers {
+        println!("profile `{profile}` (not the paper's setup; no comparison with the paper):");
+    } else {
+        println!("{figure} (the paper prints no numbers for it):");
+    }
     for r in rows {
-        if !names.contains(&r.series.as_str()) {
-            names.push(&r.series);
-        }
+        println!("  {:<28} {:>6} {:>12.6e}", r.series, r.x, r.mse);
     }
-    for name in names {
-        let (method, dashed) = match name.strip_suffix("_test") {
-            Some(m) => (m.to_string(), true),
-            None => (
-                name.strip_suffix("_train").unwrap_or(name).to_string(),
-                false,
-            ),
-        };
-        let color = match methods.iter().position(|m| *m == method) {
-            Some(i) => i,
-            None => {
-                methods.push(method);
-                methods.len() - 1
-            }
-        };
-        let mut points: Vec<(f64, f64)> = rows
-            .iter()
-            .filter(|r| r.series == name)
-            .map(|r| (r.x, r.mse))
-            .collect();
-        points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        series.push(LineSeries {
-            label: name.to_string(),
-            points,
-            color,
-            dashed,
-        });
-    }
-    LinePlot {
-        title: spec.title.to_string(),
-        x_label: spec.x_label.to_string(),
-        y_label: spec.y_label.to_string(),
-        series,
-        x_range: spec.x_range,
-        y_range: None,
-        log_x: false,
-        log_y: false,
-    }
+    Ok(())
 }
 
-/// [`FigureRun::train_point`] on any progress-bar set (the worker threads of
-/// [`FigureRun::train_points`] hold a clone of the run's).
-fn train_with_bar<T>(
+/// Runs `train` under an epoch progress bar labelled by the task.
+fn train_with_bar<K, T>(
     bars: &MultiProgress,
-    label: &str,
-    epochs: usize,
+    task: &Task<K>,
     train: impl FnOnce(&mut dyn FnMut(simec::EpochReport)) -> Result<T>,
 ) -> Result<T> {
+    let epochs = match task.kind {
+        TaskKind::Trained { epochs, .. } => epochs,
+        TaskKind::Deterministic => 0,
+    };
     let bar = bars.add(ProgressBar::new(epochs as u64));
     bar.set_style(
         ProgressStyle::with_template(
@@ -427,13 +457,13 @@ fn train_with_bar<T>(
         .expect("valid template")
         .progress_chars("=> "),
     );
-    bar.set_prefix(label.to_string());
+    bar.set_prefix(task.label.clone());
     bar.enable_steady_tick(Duration::from_millis(500));
     let mut callback = |r: simec::EpochReport| {
         bar.set_position(r.epoch as u64);
         bar.set_message(format!("loss {:.5}", r.loss));
     };
-    let out = train(&mut callback).with_context(|| format!("training {label}"));
+    let out = train(&mut callback).with_context(|| format!("training {}", task.label));
     bar.finish_and_clear();
     out
 }

@@ -109,18 +109,6 @@ impl ResultsFile {
             .find(|r| r.series == series && same_x(r.x, x))
     }
 
-    /// Whether a point for exactly `(figure, series, x)` is stored.
-    pub fn contains_point(&self, figure: &str, series: &str, x: f64) -> bool {
-        self.get_point(figure, series, x).is_some()
-    }
-
-    /// The stored point for exactly `(figure, series, x)`, if any.
-    pub fn get_point(&self, figure: &str, series: &str, x: f64) -> Option<&ResultRow> {
-        self.rows
-            .iter()
-            .find(|r| r.figure == figure && r.series == series && same_x(r.x, x))
-    }
-
     /// Adds `rows` (each replacing any stored row with the same key; within `rows`, later
     /// entries win), re-sorts, and rewrites the whole CSV atomically.
     ///

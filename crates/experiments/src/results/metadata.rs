@@ -39,6 +39,9 @@ pub struct RunMetadata {
     /// Free-form notes the run wants to keep (warnings, fallbacks taken, ...).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// What determines the run's numbers (absent in records written before it existed).
+    #[serde(default)]
+    pub identity: Option<super::RunIdentity>,
     /// The process's command line.
     pub command_line: Vec<String>,
     /// This crate's version.
@@ -63,6 +66,7 @@ impl RunMetadata {
             points_computed: 0,
             completed: false,
             notes: Vec::new(),
+            identity: None,
             command_line: std::env::args().collect(),
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             machine: MachineInfo::probe(),

@@ -9,6 +9,7 @@
 mod atomic;
 mod csv_file;
 mod error;
+mod identity;
 mod lock;
 mod machine;
 mod metadata;
@@ -18,6 +19,7 @@ use std::path::PathBuf;
 pub use atomic::{atomic_write, ensure_writable_dir, fsync_dir};
 pub use csv_file::{same_x, ResultRow, ResultsFile, SCHEMA_COLUMNS};
 pub use error::ResultsError;
+pub use identity::{RunIdentity, NUMERICS_VERSION};
 pub use lock::RunLock;
 pub use machine::{format_rfc3339_utc, git_commit, MachineInfo};
 pub use metadata::{MetadataFile, RunMetadata};

@@ -11,8 +11,14 @@ pub fn repo() -> PathBuf {
 }
 
 /// A fresh temp dir holding the figure's config plus a `test` profile extending `quick`.
+#[allow(dead_code)] // not every test binary uses every helper
 pub fn scratch_config(figure: &str, extra: &str) -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(format!("simec-{figure}-test-{}", std::process::id()));
+    scratch_config_as(figure, figure, extra)
+}
+
+/// [`scratch_config`] in a temp dir named after `name` (several per test binary).
+pub fn scratch_config_as(name: &str, figure: &str, extra: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("simec-{name}-test-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let base =
@@ -22,11 +28,17 @@ pub fn scratch_config(figure: &str, extra: &str) -> (PathBuf, PathBuf) {
     (dir, config)
 }
 
+/// The MNIST directory the tests read.
+pub fn mnist_dir() -> PathBuf {
+    repo().join("../shared/data/mnist")
+}
+
+#[allow(dead_code)]
 /// Arguments running the `test` profile of `config` with real MNIST, outputs under `dir`.
 pub fn args(dir: &Path, config: PathBuf) -> FigureArgs {
     FigureArgs {
         profile: "test".into(),
-        data_dir: Some(repo().join("../shared/data/mnist")),
+        data_dir: Some(mnist_dir()),
         results_dir: Some(dir.join("results")),
         figures_dir: Some(dir.join("figures")),
         force: true,

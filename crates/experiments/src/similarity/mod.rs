@@ -6,7 +6,17 @@
 //! - [`simpson_similarity`]: the non-metric Simpson coefficient on binarized images
 //!   (Section 4.3, Figures 5-7).
 //!
+//! - [`rbf_kernels`]: Figure 4's centered train, test and test-vs-train kernels of a split.
+//! - [`normalized_parts`], [`part_eigen`]: Figure 7's split of an indefinite similarity by
+//!   eigenvalue sign, normalized.
+//!
 //! Every function takes samples as rows (`m x features`) and returns an `m x m` matrix.
+
+mod rbf_split;
+mod sign_parts;
+
+pub use rbf_split::{rbf_kernels, RbfKernels};
+pub use sign_parts::{normalized_parts, part_eigen, Normalization, NormalizedParts, Part};
 
 use nalgebra::{DMatrix, DMatrixView};
 use rayon::prelude::*;

@@ -1,0 +1,234 @@
+//! SimEc training epochs of the paper's heavy configurations (Figures 3, 4 and 7).
+
+use anyhow::Result;
+
+use simec::{Activation, HiddenLayer, SimecParams, SllTarget};
+
+use super::{simec_epoch_flops, time_runs, Measured, Workloads, RBF_GAMMA};
+use crate::convert::{to_simec, to_simec_block};
+
+impl Workloads {
+    pub(super) fn fig3_setup(
+        &mut self,
+    ) -> Result<(
+        SimecParams,
+        simec::Matrix,
+        simec::Matrix,
+        simec::Matrix,
+        f64,
+    )> {
+        let (m, n) = (self.sizes.fig3_m, self.sizes.fig3_n);
+        let inputs = self.inputs()?;
+        let x = to_simec(&inputs.x_train.rows(0, m).into_owned()); // [m, 784]
+        let s = baselines::center_kernel_owned(crate::similarity::label_similarity(
+            &inputs.y_train[..m],
+        ))?; // [m, m]
+        let targets = to_simec_block(&s, 0..m, 0..n); // [m, n]
+        let s_ll = to_simec_block(&s, 0..n, 0..n); // [n, n]
+        let params = SimecParams::new(10)
+            .hidden_layers(vec![
+                HiddenLayer::new(25, Activation::Tanh),
+                HiddenLayer::new(25, Activation::Tanh),
+            ])
+            .learning_rate(0.005)
+            .batch_size(32)
+            .s_ll_reg(0.5)
+            .l2_reg_emb(1e-5)
+            .l2_reg_out(1e-7)
+            .orth_reg(0.01)
+            .seed(42);
+        let flops = simec_epoch_flops(m, 32, &[784, 25, 25, 10], n, n, 1, true, true);
+        Ok((params, x, targets, s_ll, flops))
+    }
+
+    /// Times `epochs` epochs of one fit after one warm-up epoch (per-epoch seconds from the
+    /// training loop: the steps only, not the setup).
+    pub(super) fn epochs_of_fit(
+        &self,
+        params: SimecParams,
+        x: &simec::Matrix,
+        targets: &simec::Matrix,
+        s_ll: SllTarget<'_>,
+        runs: usize,
+    ) -> Result<Vec<f64>> {
+        let mut secs = Vec::new();
+        params.epochs(runs + 1).check()?.fit_with_callback(
+            x,
+            targets,
+            Some(s_ll),
+            &self.device,
+            &mut |r| {
+                eprintln!(
+                    "[bench]   epoch {}/{}: {:.3} s, loss {:.6}",
+                    r.epoch, r.epochs, r.seconds, r.loss
+                );
+                secs.push(r.seconds)
+            },
+        )?;
+        Ok(secs[1..].to_vec())
+    }
+
+    pub(super) fn fig3_epoch(&mut self) -> Result<Measured> {
+        let (params, x, targets, s_ll, flops) = self.fig3_setup()?;
+        let (m, n) = (self.sizes.fig3_m, self.sizes.fig3_n);
+        let runs = self.runs(5);
+        let times = self.epochs_of_fit(params, &x, &targets, SllTarget::single(&s_ll), runs)?;
+        Ok(Measured {
+            backend: self.backend.to_string(),
+            times,
+            flops,
+            single: Some(true),
+            threads: rayon::current_num_threads(),
+            size: format!("m={m} D=784 hidden=25,25 d=10 n={n} b=32"),
+            data: format!("{} (centered label similarity)", self.source()?),
+            timing: format!(
+                "one full epoch ({} steps) of one fit, after 1 warm-up epoch",
+                m.div_ceil(32)
+            ),
+        })
+    }
+
+    /// Two sweep points (seeds 1 and 2) of 2 epochs each, fit included: one after the other
+    /// with all threads inside each (intra-op), or at once with one thread each (`pointpar`).
+    pub(super) fn fig3_two_points(&mut self, pointpar: bool) -> Result<Measured> {
+        let (params, x, targets, s_ll, flops) = self.fig3_setup()?;
+        let (m, n) = (self.sizes.fig3_m, self.sizes.fig3_n);
+        let device = self.device.clone();
+        let fit = |seed: u64| -> Result<()> {
+            params.clone().seed(seed).epochs(2).fit(
+                &x,
+                &targets,
+                Some(SllTarget::single(&s_ll)),
+                &device,
+            )?;
+            Ok(())
+        };
+        let threads = rayon::current_num_threads();
+        let runs = self.runs(3);
+        let times = time_runs(true, runs, || {
+            if pointpar {
+                std::thread::scope(|scope| -> Result<()> {
+                    let handles: Vec<_> = [1u64, 2]
+                        .into_iter()
+                        .map(|seed| {
+                            let fit = &fit;
+                            scope.spawn(move || -> Result<()> {
+                                let pool = rayon::ThreadPoolBuilder::new()
+                                    .num_threads((threads / 2).max(1))
+                                    .build()?;
+                                pool.install(|| fit(seed))
+                            })
+                        })
+                        .collect();
+                    for h in handles {
+                        h.join()
+                            .map_err(|_| anyhow::anyhow!("a sweep point panicked"))??;
+                    }
+                    Ok(())
+                })
+            } else {
+                fit(1)?;
+                fit(2)
+            }
+        })?;
+        Ok(Measured {
+            backend: self.backend.to_string(),
+            times,
+            flops: 4.0 * flops,
+            single: Some(true),
+            threads,
+            size: format!("2 points x 2 epochs, m={m} D=784 hidden=25,25 d=10 n={n} b=32"),
+            data: format!("{} (centered label similarity)", self.source()?),
+            timing: if pointpar {
+                format!(
+                    "two fits at once, each in its own {}-thread rayon pool; setup included; 1 warm-up",
+                    (threads / 2).max(1)
+                )
+            } else {
+                format!("two fits one after the other, {threads} threads each; setup included; 1 warm-up")
+            },
+        })
+    }
+
+    pub(super) fn fig4_epoch(&mut self) -> Result<Measured> {
+        let m = self.sizes.fig4_m;
+        let x = to_simec(&self.inputs()?.x_train.rows(0, m).into_owned()); // [m, 784]
+        let k = self.rbf_train()?;
+        let kk = to_simec_block(k, 0..m, 0..m); // [m, m]: targets and S_ll
+        let params = SimecParams::new(10)
+            .hidden_layers(vec![HiddenLayer::new(1000, Activation::Tanh)])
+            .learning_rate(0.0005)
+            .batch_size(32)
+            .s_ll_reg(1.0)
+            .l2_reg(1e-8)
+            .l2_reg_emb(1e-5)
+            .l2_reg_out(1e-7)
+            .seed(42);
+        let runs = self.runs(3);
+        let times = self.epochs_of_fit(params, &x, &kk, SllTarget::single(&kk), runs)?;
+        Ok(Measured {
+            backend: self.backend.to_string(),
+            times,
+            flops: simec_epoch_flops(m, 32, &[784, 1000, 10], m, m, 1, true, false),
+            single: Some(true),
+            threads: rayon::current_num_threads(),
+            size: format!("m={m} D=784 hidden=1000 d=10 n={m} b=32"),
+            data: format!(
+                "{} (centered RBF kernel, gamma {RBF_GAMMA})",
+                self.source()?
+            ),
+            timing: format!(
+                "one full epoch ({} steps) of one fit, after 1 warm-up epoch",
+                m.div_ceil(32)
+            ),
+        })
+    }
+
+    pub(super) fn fig7_epoch(&mut self) -> Result<Measured> {
+        let m = self.sizes.fig7_m;
+        let x = to_simec(&self.inputs()?.x07.clone()); // [m, 784]
+        let (s1, s2, _) = self.simpson()?;
+        let targets = simec::Matrix::from_fn(m, 2 * m, |r, c| {
+            if c < m {
+                s1[(r, c)] as f32
+            } else {
+                s2[(r, c - m)] as f32
+            }
+        }); // [m, 2m]
+        let (l1, l2) = (to_simec(s1), to_simec(s2)); // [m, m] each
+        let params = SimecParams::new(100)
+            .hidden_layers(vec![HiddenLayer::new(200, Activation::Tanh)])
+            .n_slices(2)
+            .learning_rate(0.0008)
+            .batch_size(32)
+            .s_ll_reg(1.0)
+            .l2_reg(1e-7)
+            .l2_reg_emb(1e-4)
+            .l2_reg_out(1e-7)
+            .seed(42);
+        let runs = self.runs(3);
+        let times = self.epochs_of_fit(
+            params,
+            &x,
+            &targets,
+            SllTarget::slices(vec![&l1, &l2]),
+            runs,
+        )?;
+        Ok(Measured {
+            backend: self.backend.to_string(),
+            times,
+            flops: simec_epoch_flops(m, 32, &[784, 200, 100], 2 * m, m, 2, true, false),
+            single: Some(true),
+            threads: rayon::current_num_threads(),
+            size: format!("m={m} D=784 hidden=200 d=100 k=2 n={m} b=32"),
+            data: format!(
+                "{} (MNIST 0/7 Simpson, normalized S1 and S2)",
+                self.source()?
+            ),
+            timing: format!(
+                "one full epoch ({} steps) of one fit, after 1 warm-up epoch",
+                m.div_ceil(32)
+            ),
+        })
+    }
+}

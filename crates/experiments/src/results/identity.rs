@@ -1,0 +1,102 @@
+//! The identity of a figure run: what determines its numbers. Two runs with the same identity
+//! compute the same CSV (on the same kind of machine, up to float noise across CPUs), so a
+//! completed run with the current identity is up to date, an interrupted one is resumed, and one
+//! with another identity is a reference to compare with, not a partial result.
+//!
+//! The identity is the hash of the resolved profile (the `[profiles.NAME]` table after
+//! `extends`, as TOML with sorted keys), [`NUMERICS_VERSION`], the backend and the base seed.
+//! The git commit is recorded beside it but is not part of it: a documentation commit never forces
+//! a rerun.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Version of the numerical code behind every figure. Bump it in the commit that changes any
+/// number of a figure for the same profile and seed (a model or baseline fix, a new default); the
+/// regression check (`just check-regression`) fails on such a change until the quick references
+/// are regenerated in the same commit. Version 1: the numerics of commit c514fc2, unchanged since
+/// (the figure runner redesign keeps every number bit-identical).
+pub const NUMERICS_VERSION: u32 = 1;
+
+/// What determines a run's numbers.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RunIdentity {
+    /// SHA-256 (hex, first 16 digits) of the resolved profile.
+    pub config_hash: String,
+    /// [`NUMERICS_VERSION`] of the code that ran.
+    pub numerics_version: u32,
+    /// The compute backend (`flex-cpu`, ...).
+    pub backend: String,
+    /// The base seed (as a decimal string: TOML integers stop at `i64::MAX`).
+    pub seed: String,
+}
+
+impl RunIdentity {
+    /// The identity of a run of the resolved profile `config` on `backend` with base `seed`.
+    pub fn new(config: &toml::Table, backend: &str, seed: u64) -> Self {
+        Self {
+            config_hash: hash_hex(&toml::to_string(config).unwrap_or_default()),
+            numerics_version: NUMERICS_VERSION,
+            backend: backend.to_string(),
+            seed: seed.to_string(),
+        }
+    }
+
+    /// What differs from `other`, in words (empty when the identities are equal).
+    pub fn differences(&self, other: &RunIdentity) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.config_hash != other.config_hash {
+            out.push(format!(
+                "the profile changed (config hash {} -> {})",
+                other.config_hash, self.config_hash
+            ));
+        }
+        if self.numerics_version != other.numerics_version {
+            out.push(format!(
+                "the numerics version changed ({} -> {})",
+                other.numerics_version, self.numerics_version
+            ));
+        }
+        if self.backend != other.backend {
+            out.push(format!(
+                "the backend changed ({} -> {})",
+                other.backend, self.backend
+            ));
+        }
+        if self.seed != other.seed {
+            out.push(format!(
+                "the seed changed ({} -> {})",
+                other.seed, self.seed
+            ));
+        }
+        out
+    }
+}
+
+fn hash_hex(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        text.parse().unwrap()
+    }
+
+    /// Key order does not matter; any value, the backend and the seed do.
+    #[test]
+    fn identity_depends_on_values_backend_and_seed_only() {
+        let a = RunIdentity::new(&table("m = 1\nlr = 0.5\n"), "flex-cpu", 42);
+        let b = RunIdentity::new(&table("lr = 0.5\nm = 1\n"), "flex-cpu", 42);
+        assert_eq!(a, b);
+        assert!(a.differences(&b).is_empty());
+        let c = RunIdentity::new(&table("m = 1\nlr = 0.25\n"), "flex-cpu", 42);
+        assert_eq!(c.differences(&a).len(), 1, "{:?}", c.differences(&a));
+        assert!(c.differences(&a)[0].contains("profile"));
+        let d = RunIdentity::new(&table("m = 1\nlr = 0.5\n"), "tch-cpu", 43);
+        assert_eq!(d.differences(&a).len(), 2);
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fails when a Rust source file under crates/*/src holds more than MAX (500) lines outside its
+# `#[cfg(test)]` module: small modules keep the data flow readable (ARCHITECTURE.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MAX=${MAX:-500}
+status=0
+while IFS= read -r f; do
+  n=$(awk '/^#\[cfg\(test\)\]/ { exit } { n++ } END { print n + 0 }' "$f")
+  if [ "$n" -gt "$MAX" ]; then
+    echo "check-file-length: $f has $n lines before its tests (limit $MAX)"
+    status=1
+  fi
+done < <(find crates/*/src -name '*.rs' | sort)
+[ "$status" -eq 0 ] && echo "check-file-length: every source file is within $MAX lines"
+exit "$status"

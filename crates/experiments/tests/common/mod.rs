@@ -26,7 +26,8 @@ pub fn scratch_config(figure: &str, extra: &str) -> (PathBuf, PathBuf) {
 pub fn args(dir: &Path, config: PathBuf) -> FigureArgs {
     FigureArgs {
         profile: "test".into(),
-        data_dir: Some(repo().join("../shared/data/mnist")),
+        // Real MNIST as the binaries find it (SIMEC_DATA_DIR, data/mnist, ../shared, download).
+        data_dir: None,
         results_dir: Some(dir.join("results")),
         figures_dir: Some(dir.join("figures")),
         force: true,

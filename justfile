@@ -1,5 +1,5 @@
 # simec: Similarity Encoders (Horn & Müller 2018) in Rust. `just --list` shows every recipe.
-# One-time machine setup (OpenBLAS, just): ./scripts/setup.sh
+# On a fresh clone `just fig3` and `just test` set up what they need themselves (`setup`, MNIST).
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
@@ -13,23 +13,23 @@ all_figures := "fig3 fig4_lambda fig4_targets fig4_missing fig5_simpson fig6_non
 default:
     @just --list
 
-# Install system packages (OpenBLAS via apt, just via pip); idempotent.
+# Install what the machine lacks (OpenBLAS and curl via apt, sudo when not root); silent and instant once done.
 setup:
-    ./scripts/setup.sh
+    @./scripts/setup.sh
 
 # Build every binary in release mode.
 build:
     cargo build --release --bins
 
-# Figure 3 on real MNIST: `just fig3` (paper profile), `just fig3 quick`, extra flags pass through.
-fig3 *ARGS: build
+# Figure 3 on real MNIST (downloaded into data/mnist if no copy is found): `just fig3`, `just fig3 quick`, extra flags pass through.
+fig3 *ARGS: setup build
     ./scripts/figure.sh fig3 {{ARGS}}
 
 # Figure 3, quick profile (CI-sized, < 2 minutes).
 fig3-quick *ARGS: (fig3 "quick" ARGS)
 
 # Run the whole test suite (release mode: the numerical tests need optimized code).
-test:
+test: setup
     cargo test --release --workspace
 
 # Formatting and lints, as CI expects them.
@@ -37,9 +37,9 @@ lint:
     cargo fmt --all -- --check
     cargo clippy --release --workspace --all-targets -- -D warnings
 
-# Download the four MNIST files into data/mnist and verify their SHA-256 (needs internet).
-data:
-    ./scripts/download-mnist.sh data/mnist
+# Download the four MNIST files into data/mnist and verify them (runs do this on their own when needed).
+data: setup
+    ./scripts/download-mnist.sh
 
 # Rerun every quick profile into a temp dir and compare with results/quick/ (non-zero exit on drift).
 check-regression *FIGURES: build

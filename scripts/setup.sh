@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# One-time machine setup: system OpenBLAS (LAPACK for the baselines) and the `just` command runner.
-# Idempotent; uses sudo when not root. Needs the Debian package registry and PyPI.
+# Machine setup: system OpenBLAS (BLAS + LAPACK for the baselines) and curl (MNIST download) via
+# apt, using sudo when not root; `just` via pip only when missing (for .ci/run, which calls this
+# before `just` exists). Idempotent and silent once done (a few dpkg queries, well under a second);
+# `just fig3` and `just test` run it first.
 set -euo pipefail
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-if ! dpkg -s libopenblas-dev >/dev/null 2>&1; then
-  echo "setup: installing libopenblas-dev (apt)"
+missing=()
+dpkg -s libopenblas-dev >/dev/null 2>&1 || missing+=(libopenblas-dev)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup: installing ${missing[*]} (apt)"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  echo "setup: ok (openblas $(dpkg -s libopenblas-dev | sed -n 's/^Version: //p'))"
 fi
 if ! command -v just >/dev/null 2>&1; then
-  echo "setup: installing just (pip: rust-just)"
-  python3 -m pip install --quiet --user rust-just 2>/dev/null || python3 -m pip install --quiet rust-just
+  user_bin="$(python3 -m site --user-base)/bin"
+  if [ ! -x "$user_bin/just" ]; then
+    echo "setup: installing just (pip: rust-just)"
+    python3 -m pip install --quiet --user rust-just 2>/dev/null || python3 -m pip install --quiet rust-just
+  fi
+  command -v just >/dev/null 2>&1 || echo "setup: just is in $user_bin; add it to PATH"
 fi
-command -v just >/dev/null 2>&1 || echo "setup: just installed; add \$(python3 -m site --user-base)/bin to PATH"
-echo "setup: ok (openblas: $(dpkg -s libopenblas-dev 2>/dev/null | sed -n 's/^Version: //p'), $(just --version 2>/dev/null || echo 'just: see PATH note'))"

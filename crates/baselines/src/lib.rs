@@ -18,8 +18,6 @@
 //! [`BaselineError`], never a panic. BLAS/LAPACK calls use OpenBLAS's own threads; the blocked MSE
 //! loops use rayon.
 
-extern crate openblas_src;
-
 mod blas;
 mod center;
 mod checks;

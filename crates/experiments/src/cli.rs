@@ -250,9 +250,15 @@ pub struct FigureArgs {
     #[arg(long, default_value = "paper")]
     pub profile: String,
     /// Directory holding the four MNIST IDX files (gzipped or not). Default search: $SIMEC_DATA_DIR,
-    /// <repo>/data/mnist, <repo>/../shared/data/mnist.
+    /// <root>/data/mnist, <root>/../shared/data/mnist; when none holds them, they are downloaded
+    /// into <root>/data/mnist (SHA-256 checked).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// The project checkout whose `experiments/`, `results/` and `figures/` the run uses
+    /// [default: $SIMEC_ROOT, else the nearest directory at or above the working directory that
+    /// holds `experiments/`].
+    #[arg(long)]
+    pub root: Option<PathBuf>,
     /// Where `<figure>.csv` and `<figure>.meta.toml` go [default: <repo>/results for the paper
     /// profile, <repo>/results/<profile> for any other].
     #[arg(long)]

@@ -5,7 +5,8 @@
 //! matrices) -> `simec` / `baselines` (models) -> metrics -> [`results`] (CSV + metadata) ->
 //! [`plot`] (figures) and [`reference`] (comparison with the paper's printed numbers).
 //! [`figures`] wires these together, one module per paper figure, configured by
-//! `experiments/<figure>.toml` ([`config`]) and the shared command line ([`cli`]).
+//! `experiments/<figure>.toml` ([`config`]) and the shared command line ([`cli`]). Beneath them
+//! all, [`root`] finds the project root that configs, data, results and figures belong to.
 
 pub mod bench;
 pub mod cli;
@@ -18,4 +19,5 @@ pub mod reference;
 pub mod regression;
 pub mod report;
 pub mod results;
+pub mod root;
 pub mod similarity;

@@ -1,5 +1,6 @@
-//! MNIST directory resolution, SHA-256 verification, paper row order; real-data checks against
-//! the shared copy at `<repo>/../shared/data/mnist`.
+//! MNIST directory resolution, SHA-256 verification and the diagnosis of bad files, paper row
+//! order; real-data checks on the copy the loader finds (`SIMEC_DATA_DIR`, `data/mnist`,
+//! `../shared/data/mnist`, else downloaded).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use experiments::data::mnist::{
     load_mnist_from_dir, load_mnist_from_dir_with, resolve_data_dir_with, stable_label_order,
     MnistFile, MNIST_FILES, N_MNIST, PIXELS,
 };
-use experiments::data::{load_mnist, DataError};
+use experiments::data::{load_mnist, mnist_dir, DataError};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
@@ -26,8 +27,8 @@ fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
-fn shared_mnist() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
+fn real_mnist_dir() -> PathBuf {
+    mnist_dir(None).expect("real MNIST (found or downloaded)")
 }
 
 fn images_bytes(pixels_per_image: &[u8]) -> Vec<u8> {
@@ -159,6 +160,7 @@ fn sha_mismatch_names_the_file_and_both_hashes() {
             path,
             expected,
             actual,
+            ..
         } => {
             assert_eq!(path, &dir.join("train-images-idx3-ubyte.gz"));
             assert_eq!(expected, MNIST_FILES[0].sha256);
@@ -239,7 +241,7 @@ fn stable_label_order_is_stable() {
 #[test]
 fn real_mnist_loads_fast_in_paper_order() {
     let t = Instant::now();
-    let m = load_mnist(Some(&shared_mnist())).unwrap();
+    let m = load_mnist(Some(&real_mnist_dir())).unwrap();
     let secs = t.elapsed().as_secs_f64();
     eprintln!("load_mnist (4 gz files, SHA-256 verified, paper order): {secs:.3} s");
     assert_eq!(m.n, N_MNIST);
@@ -287,8 +289,138 @@ fn real_mnist_loads_fast_in_paper_order() {
 }
 
 #[test]
-fn real_mnist_default_resolution_finds_shared_copy() {
-    // With no --data-dir: SIMEC_DATA_DIR if set, else data/mnist or ../shared/data/mnist.
+fn real_mnist_default_resolution_finds_a_copy() {
+    // With no --data-dir: SIMEC_DATA_DIR if set, else data/mnist or ../shared/data/mnist, else
+    // a download into data/mnist.
     let m = load_mnist(None).unwrap();
     assert_eq!(m.n, N_MNIST);
+}
+
+/// A fake MNIST in `dir` (gzipped), then `name` replaced by `bytes`; the load error's message.
+fn load_error_with(tag: &str, name: &str, bytes: &[u8]) -> (PathBuf, String) {
+    let dir = temp_dir(tag);
+    let files = write_fake(&dir, true, &[1, 2, 3], &[4]);
+    let base = name.trim_end_matches(".gz");
+    std::fs::remove_file(dir.join(format!("{base}.gz"))).unwrap();
+    std::fs::write(dir.join(name), bytes).unwrap();
+    let err = load_mnist_from_dir_with(&dir, &files).unwrap_err();
+    assert!(matches!(err, DataError::HashMismatch { .. }), "{err:?}");
+    (dir, err.to_string())
+}
+
+#[test]
+fn html_page_saved_as_gz_is_diagnosed_as_html() {
+    let page = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head></html>\n";
+    let (dir, msg) = load_error_with("html", "train-images-idx3-ubyte.gz", page);
+    assert!(
+        msg.contains(&dir.join("train-images-idx3-ubyte.gz").display().to_string()),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("named .gz but is not gzip") && msg.contains("HTML"),
+        "{msg}"
+    );
+    assert!(msg.contains("<!DOCTYPE html>"), "quotes the start: {msg}");
+}
+
+#[test]
+fn empty_file_is_diagnosed_as_empty() {
+    let (_, msg) = load_error_with("empty", "t10k-labels-idx1-ubyte.gz", b"");
+    assert!(msg.contains("t10k-labels-idx1-ubyte.gz"), "{msg}");
+    assert!(msg.contains("the file is empty (0 bytes)"), "{msg}");
+}
+
+#[test]
+fn truncated_uncompressed_file_reports_length_against_header_count() {
+    // Three images declared, two and a half present (the plain file shadows the .gz).
+    let full = images_bytes(&[7, 8, 9]);
+    let cut = &full[..16 + 2 * PIXELS + PIXELS / 2];
+    let (_, msg) = load_error_with("trunc", "train-images-idx3-ubyte", cut);
+    assert!(
+        msg.contains("dimensions [3, 28, 28], i.e. 2352 payload bytes")
+            && msg.contains("the file has 1960 (truncated)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn labels_file_under_an_images_name_reports_the_magic_number() {
+    let (_, msg) = load_error_with("magic", "t10k-images-idx3-ubyte", &labels_bytes(&[1, 2]));
+    assert!(
+        msg.contains("not an IDX images file")
+            && msg.contains("IDX magic number 2049 (0x00000801), expected 2051"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn plain_text_under_an_idx_name_is_quoted() {
+    let (_, msg) = load_error_with("text", "train-labels-idx1-ubyte", b"see the README\n");
+    assert!(
+        msg.contains("looks like text") && msg.contains("\"see the README\""),
+        "{msg}"
+    );
+}
+
+#[test]
+fn well_formed_idx_with_other_content_says_so() {
+    let dir = temp_dir("other");
+    write_fake(&dir, false, &[1, 2], &[3]);
+    let err = load_mnist_from_dir(&dir).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("well-formed IDX images file (dimensions [2, 28, 28])")
+            && msg.contains("not the standard MNIST content"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn near_miss_names_are_listed_beside_the_expected_ones() {
+    let dir = temp_dir("near-miss");
+    write_fake(&dir, false, &[1], &[2]);
+    // The spellings of other MNIST packagings and of an interrupted download.
+    std::fs::rename(
+        dir.join("train-images-idx3-ubyte"),
+        dir.join("train-images.idx3-ubyte"),
+    )
+    .unwrap();
+    std::fs::rename(
+        dir.join("t10k-labels-idx1-ubyte"),
+        dir.join("t10k-labels-idx1-ubyte.gz.part"),
+    )
+    .unwrap();
+    let err = resolve_data_dir_with(Some(&dir), None, &[]).unwrap_err();
+    let DataError::DataDirNotFound { searched } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(
+        searched[0].near_misses,
+        vec![
+            (
+                "train-images-idx3-ubyte",
+                "train-images.idx3-ubyte".to_owned()
+            ),
+            (
+                "t10k-labels-idx1-ubyte",
+                "t10k-labels-idx1-ubyte.gz.part".to_owned()
+            ),
+        ]
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("missing train-images-idx3-ubyte, t10k-labels-idx1-ubyte"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(
+            "found train-images.idx3-ubyte, expected train-images-idx3-ubyte or \
+             train-images-idx3-ubyte.gz"
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("found t10k-labels-idx1-ubyte.gz.part, expected t10k-labels-idx1-ubyte"),
+        "{msg}"
+    );
 }

@@ -2,7 +2,6 @@
 //! cross-checks, and real-data values printed once by NumPy 2.4.6 (see `data_subset.rs` for the
 //! paper-order reproduction).
 
-use std::path::Path;
 use std::time::Instant;
 
 use experiments::data::{load_mnist, mnist_0_7, paper_main_split_sized, NumpyRandomState};
@@ -204,11 +203,8 @@ fn median_heuristic_rejects_degenerate_input() {
     ));
 }
 
-fn shared_mnist() -> experiments::data::Mnist {
-    load_mnist(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist"),
-    ))
-    .unwrap()
+fn real_mnist() -> experiments::data::Mnist {
+    load_mnist(None).unwrap()
 }
 
 /// Real data: NumPy printed `0.5 / np.median(D)**2` = 0.004774346155050328 for the first 300
@@ -217,7 +213,7 @@ fn shared_mnist() -> experiments::data::Mnist {
 /// diagonal set to 0); the paper's run printed gamma = 0.00475.
 #[test]
 fn median_heuristic_on_real_training_points() {
-    let m = shared_mnist();
+    let m = real_mnist();
     let s = paper_main_split_sized(&m, 300, 0).unwrap();
     // The 300-row split centers with its own mean; distances are shift-invariant.
     let g = median_heuristic_gamma(&s.x_train).unwrap();
@@ -239,7 +235,7 @@ fn median_heuristic_on_real_training_points() {
 /// `S.sum()` = 11802517.904073097, `S[0,1]` = 0.652542372881356, `S[1,2]` = 0.3523809523809524.
 #[test]
 fn simpson_on_mnist_0_7() {
-    let m = shared_mnist();
+    let m = real_mnist();
     let z = mnist_0_7(&m, 5000).unwrap();
     let t = Instant::now();
     let s = simpson_similarity(&z.binary).unwrap();

@@ -1,4 +1,4 @@
-//! The paper's subsets on real MNIST (`<repo>/../shared/data/mnist`).
+//! The paper's subsets on real MNIST (found as the binaries find it).
 //!
 //! Expected values were printed once by NumPy 2.4.6 reproducing the paper order in a throwaway
 //! venv: the IDX files loaded with `np.frombuffer`, each block reordered with
@@ -7,7 +7,6 @@
 //! `train = idx[2000:]`, `mu = X[train].mean(0)`; and for MNIST 0/7
 //! `m07 = (y == 0) | (y == 7)`, `q = np.random.RandomState(42).permutation(m07.sum())[:5000]`.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use experiments::data::subset::{N_TEST, N_TRAIN, N_ZERO_SEVEN};
@@ -17,12 +16,7 @@ use experiments::data::{
 
 fn mnist() -> &'static Mnist {
     static M: OnceLock<Mnist> = OnceLock::new();
-    M.get_or_init(|| {
-        load_mnist(Some(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist"),
-        ))
-        .unwrap()
-    })
+    M.get_or_init(|| load_mnist(None).unwrap())
 }
 
 fn hist(labels: &[u8]) -> [usize; 10] {

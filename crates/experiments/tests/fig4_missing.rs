@@ -1,5 +1,5 @@
 //! Figure 4 (right): the masked blocks, and the figure through the library entry point on
-//! real MNIST (`<repo>/../shared/data/mnist`): the `quick` profile of
+//! real MNIST (found as the binaries find it): the `quick` profile of
 //! `experiments/fig4_missing.toml`, cut to two fractions to stay under a minute, run into a
 //! temporary directory; then the paper's qualitative claim is checked.
 

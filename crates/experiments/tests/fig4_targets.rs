@@ -1,4 +1,4 @@
-//! Figure 4 (middle) through the library entry point on real MNIST (`<repo>/../shared/data/mnist`):
+//! Figure 4 (middle) through the library entry point on real MNIST (found as the binaries find it):
 //! the `quick` profile of `experiments/fig4_targets.toml`, cut to its largest n (all 1000 columns)
 //! to stay under a minute, run into a temporary directory; then the paper's qualitative claim is
 //! checked.

@@ -5,8 +5,6 @@
 //! d = 10, 0.00076 vs 0.00141 at d = 25). At m = 1000: about 0.0018 vs 0.0023 and 0.0008 vs
 //! 0.0015.
 
-use std::path::Path;
-
 use experiments::config::{default_config_path, load_profile, point_seed};
 use experiments::convert::to_simec;
 use experiments::data::{load_mnist, mnist_0_7};
@@ -19,10 +17,7 @@ fn simec_ywl_beats_the_largest_positive_eigenvalues_from_d_10() {
     let profile: NonmetricProfile =
         load_profile(&default_config_path("fig6_nonmetric"), "quick").unwrap();
     profile.validate().unwrap();
-    let mnist = load_mnist(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist"),
-    ))
-    .unwrap();
+    let mnist = load_mnist(None).unwrap();
     let setup = SimpsonSetup::from_data(mnist_0_7(&mnist, profile.m).unwrap()).unwrap();
     drop(mnist);
     let arch = &profile.simec;

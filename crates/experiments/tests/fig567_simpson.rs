@@ -1,7 +1,6 @@
 //! Figures 5-7 setup on quick-sized real data (the first 1,000 points of MNIST 0/7): the Simpson
 //! similarity is genuinely non-metric, and Figure 7's split and normalization hold.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
 use experiments::data::{load_mnist, mnist_0_7};
@@ -13,10 +12,7 @@ const M: usize = 1000;
 fn setup() -> &'static SimpsonSetup {
     static S: OnceLock<SimpsonSetup> = OnceLock::new();
     S.get_or_init(|| {
-        let mnist = load_mnist(Some(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist"),
-        ))
-        .unwrap();
+        let mnist = load_mnist(None).unwrap();
         SimpsonSetup::from_data(mnist_0_7(&mnist, M).unwrap()).unwrap()
     })
 }

@@ -5,8 +5,6 @@
 //! m = 5000, d = 10, against S1: stacked 1.5e-4, single 9.6e-5, S1 + S2 1.2e-3; at m = 1000
 //! and 40 epochs about 4.4e-4, 3.5e-4 and 3.2e-3).
 
-use std::path::Path;
-
 use experiments::config::{default_config_path, load_profile, point_seed};
 use experiments::convert::to_simec;
 use experiments::data::{load_mnist, mnist_0_7};
@@ -28,10 +26,7 @@ fn stacked_simec_matches_single_ones_while_the_sum_does_not() {
         arch.n_targets, profile.m,
         "the test uses S_ll = the targets"
     );
-    let mnist = load_mnist(Some(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist"),
-    ))
-    .unwrap();
+    let mnist = load_mnist(None).unwrap();
     let setup = SimpsonSetup::from_data(mnist_0_7(&mnist, profile.m).unwrap()).unwrap();
     drop(mnist);
     let parts = normalized_parts(&setup.eig).unwrap();

@@ -13,6 +13,9 @@ pub struct SearchedDir {
     pub origin: String,
     /// The MNIST files (base names) that were not found there, plain or `.gz`.
     pub missing: Vec<&'static str>,
+    /// Other spellings of missing files found there: (expected base name, name found), e.g.
+    /// (`train-images-idx3-ubyte`, `train-images.idx3-ubyte`).
+    pub near_misses: Vec<(&'static str, String)>,
 }
 
 /// Errors of MNIST reading, verification and the paper's subsets.
@@ -108,8 +111,9 @@ pub enum DataError {
 
     /// The SHA-256 of the uncompressed content is not the standard MNIST one.
     #[error(
-        "{}: SHA-256 of the uncompressed content is {actual}, expected {expected} (the standard \
-         MNIST file); re-download MNIST with `just data`",
+        "{}: not the standard MNIST file: {diagnosis} (SHA-256 of the uncompressed content is \
+         {actual}, expected {expected}). Delete it and run `just data` (downloads MNIST into data/mnist), \
+         or point SIMEC_DATA_DIR / --data-dir at a good copy",
         path.display()
     )]
     HashMismatch {
@@ -119,6 +123,37 @@ pub enum DataError {
         expected: String,
         /// Actual lowercase hex digest.
         actual: String,
+        /// The most specific cause found (empty file, HTML page, wrong magic number, length
+        /// against the header's count, ...); see [`crate::data::diagnose_mismatch`].
+        diagnosis: String,
+    },
+
+    /// Downloading needs `curl`, which could not be run.
+    #[error(
+        "MNIST is not on this machine and downloading it into {} needs `curl`, which could not \
+         be run ({source}): install curl (e.g. `apt-get install curl`), or copy the four MNIST \
+         files into {} by hand, or set SIMEC_DATA_DIR (or pass --data-dir) to a directory \
+         holding them",
+        dir.display(),
+        dir.display()
+    )]
+    CurlMissing {
+        /// The download directory.
+        dir: PathBuf,
+        /// Why `curl` could not be started.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Every mirror failed for one file.
+    #[error("{}", format_download_failed(file, dir, attempts))]
+    DownloadFailed {
+        /// Base name of the file (without `.gz`).
+        file: &'static str,
+        /// The download directory.
+        dir: PathBuf,
+        /// One line per mirror tried: the URL and why it failed.
+        attempts: Vec<String>,
     },
 
     /// An image file and its label file disagree on the number of samples.
@@ -192,10 +227,37 @@ fn format_not_found(searched: &[SearchedDir]) -> String {
         if !d.missing.is_empty() {
             let _ = write!(s, ": missing {}", d.missing.join(", "));
         }
+        for (expected, found) in &d.near_misses {
+            let _ = write!(
+                s,
+                "\n      found {found}, expected {expected} or {expected}.gz (rename it if it \
+                 is that file)"
+            );
+        }
     }
     s.push_str(
-        "\nGet MNIST with `just data` (downloads it into data/mnist at the repository root), or \
-         set SIMEC_DATA_DIR (or pass --data-dir) to a directory holding the four files.",
+        "\nWithout --data-dir or SIMEC_DATA_DIR a run downloads MNIST into data/mnist at the \
+         project root (`just data` does only that); or set SIMEC_DATA_DIR (or pass --data-dir) to \
+         a directory holding the four files.",
+    );
+    s
+}
+
+fn format_download_failed(file: &str, dir: &std::path::Path, attempts: &[String]) -> String {
+    let mut s = format!(
+        "MNIST is not on this machine and downloading {file}.gz into {} failed from every mirror:",
+        dir.display()
+    );
+    for a in attempts {
+        let _ = write!(s, "\n  - {a}");
+    }
+    let _ = write!(
+        s,
+        "\nCheck the network or proxy and rerun (the download resumes), or set \
+         SIMEC_MNIST_MIRROR to another mirror (a URL prefix; file:// works), or copy the four \
+         MNIST files into {} by hand, or set SIMEC_DATA_DIR (or pass --data-dir) to a directory \
+         holding them.",
+        dir.display()
     );
     s
 }

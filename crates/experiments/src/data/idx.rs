@@ -16,8 +16,8 @@ use super::DataError;
 pub const IMAGES_MAGIC: u32 = 2051;
 /// IDX magic number of an unsigned-byte 1-d array (labels).
 pub const LABELS_MAGIC: u32 = 2049;
-const IMAGES_HEADER: usize = 16;
-const LABELS_HEADER: usize = 8;
+pub(super) const IMAGES_HEADER: usize = 16;
+pub(super) const LABELS_HEADER: usize = 8;
 
 /// Images read from an IDX file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +79,9 @@ fn be_u32(bytes: &[u8], at: usize) -> u32 {
     u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-fn check_header(
+/// Checks an IDX header (magic, length, payload size against the dimensions); returns the
+/// dimensions. `path` is only used in error messages.
+pub(super) fn check_header(
     bytes: &[u8],
     path: &Path,
     kind: &'static str,

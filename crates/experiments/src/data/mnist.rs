@@ -8,8 +8,11 @@
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
+use super::diagnose::{diagnose_mismatch, near_misses};
+use super::download::Downloader;
 use super::idx::{parse_idx_images, parse_idx_labels, read_uncompressed, sha256_hex};
 use super::{DataError, SearchedDir};
+use crate::root::repo_root;
 
 /// Pixels per image (28 x 28).
 pub const PIXELS: usize = 784;
@@ -103,7 +106,7 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// The path of `file` in `dir`: the plain file if present, else `<name>.gz`, else `None`.
-fn locate(dir: &Path, file: &MnistFile) -> Option<PathBuf> {
+pub(super) fn locate(dir: &Path, file: &MnistFile) -> Option<PathBuf> {
     let plain = dir.join(file.name);
     if plain.is_file() {
         return Some(plain);
@@ -135,10 +138,15 @@ fn search(candidates: Vec<(PathBuf, String)>) -> Result<PathBuf, DataError> {
         if missing.is_empty() {
             return Ok(path);
         }
+        let near_misses = missing
+            .iter()
+            .flat_map(|&m| near_misses(&path, m).into_iter().map(move |n| (m, n)))
+            .collect();
         searched.push(SearchedDir {
             path,
             origin,
             missing,
+            near_misses,
         });
     }
     Err(DataError::DataDirNotFound { searched })
@@ -155,8 +163,8 @@ fn search(candidates: Vec<(PathBuf, String)>) -> Result<PathBuf, DataError> {
 /// A directory qualifies when it holds all four [`MNIST_FILES`], each plain or `.gz`.
 ///
 /// # Errors
-/// [`DataError::DataDirNotFound`] listing every directory searched, what each lacked, and how to
-/// get MNIST (`just data`, or `SIMEC_DATA_DIR`).
+/// [`DataError::DataDirNotFound`] listing every directory searched, what each lacked, other
+/// spellings of the missing files found there, and how to get MNIST.
 pub fn resolve_data_dir_with(
     explicit: Option<&Path>,
     env: Option<&Path>,
@@ -188,18 +196,48 @@ pub fn resolve_data_dir_with(
 }
 
 /// Finds the MNIST directory: `--data-dir`, then `SIMEC_DATA_DIR`, then `data/mnist` under the
-/// repository root (located as `CARGO_MANIFEST_DIR/../..` and as the current directory), then
-/// `../shared/data/mnist` beside it. See [`resolve_data_dir_with`] for the exact rules.
+/// project root ([`repo_root`]: the checkout the command runs in), then `../shared/data/mnist`
+/// beside it. See [`resolve_data_dir_with`] for the exact rules; nothing is downloaded.
 ///
 /// # Errors
 /// [`DataError::DataDirNotFound`] listing every directory searched.
 pub fn resolve_data_dir(explicit: Option<&Path>) -> Result<PathBuf, DataError> {
     let env: Option<OsString> = std::env::var_os(DATA_DIR_ENV);
-    let mut roots = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")];
-    if let Ok(cwd) = std::env::current_dir() {
-        roots.push(cwd);
+    resolve_data_dir_with(explicit, env.as_deref().map(Path::new), &[repo_root()])
+}
+
+/// [`resolve_data_dir_with`] for one project `root`, downloading MNIST into `<root>/data/mnist`
+/// with `downloader` when the default search finds nothing. A directory the user named
+/// (`explicit` = `--data-dir`, or a non-empty `env` = `SIMEC_DATA_DIR`) is never downloaded
+/// into: a typo there must not start a download elsewhere.
+///
+/// # Errors
+/// [`DataError::DataDirNotFound`] for a named directory without the files;
+/// the download's errors ([`DataError::CurlMissing`], [`DataError::DownloadFailed`], I/O).
+pub fn find_or_download(
+    explicit: Option<&Path>,
+    env: Option<&Path>,
+    root: &Path,
+    downloader: &Downloader,
+) -> Result<PathBuf, DataError> {
+    let named = explicit.is_some() || env.is_some_and(|d| !d.as_os_str().is_empty());
+    match resolve_data_dir_with(explicit, env, &[root.to_path_buf()]) {
+        Err(DataError::DataDirNotFound { searched }) if !named => {
+            let dir = normalize(&root.join("data/mnist"));
+            let tried: Vec<String> = searched
+                .iter()
+                .map(|s| s.path.display().to_string())
+                .collect();
+            eprintln!(
+                "MNIST not found ({}); downloading it into {}",
+                tried.join(", "),
+                dir.display()
+            );
+            downloader.fetch(&dir, &MNIST_FILES)?;
+            Ok(dir)
+        }
+        other => other,
     }
-    resolve_data_dir_with(explicit, env.as_deref().map(Path::new), &roots)
 }
 
 /// Reads one file, checks its SHA-256 over the uncompressed content.
@@ -209,12 +247,19 @@ fn read_verified(dir: &Path, file: &MnistFile) -> Result<(PathBuf, Vec<u8>), Dat
             path: dir.to_path_buf(),
             origin: "load_mnist_from_dir".to_owned(),
             missing: vec![file.name],
+            near_misses: near_misses(dir, file.name)
+                .into_iter()
+                .map(|n| (file.name, n))
+                .collect(),
         }],
     })?;
     let bytes = read_uncompressed(&path)?;
     let actual = sha256_hex(&bytes);
     if actual != file.sha256 {
+        // Read again only on this error path, to tell an HTML page from a truncated file.
+        let raw = std::fs::read(&path).unwrap_or_default();
         return Err(DataError::HashMismatch {
+            diagnosis: diagnose_mismatch(&path, &raw, &bytes, file.name),
             path,
             expected: file.sha256.to_owned(),
             actual,
@@ -319,11 +364,29 @@ pub fn load_mnist_from_dir_with(dir: &Path, files: &[MnistFile; 4]) -> Result<Mn
 }
 
 /// Loads all 70,000 MNIST images in the paper's order (training block then test block, each
-/// stably sorted by label), after resolving the data directory with [`resolve_data_dir`] and
-/// verifying every file's SHA-256.
+/// stably sorted by label), verifying every file's SHA-256. The directory is `data_dir`
+/// (`--data-dir`), else `SIMEC_DATA_DIR`, else the default search of [`resolve_data_dir`];
+/// when that finds nothing, MNIST is downloaded into `<root>/data/mnist` first (mirrors:
+/// `SIMEC_MNIST_MIRROR`, else the standard ones; see [`find_or_download`]).
 ///
 /// # Errors
-/// See [`resolve_data_dir`] and [`load_mnist_from_dir`].
+/// See [`find_or_download`] and [`load_mnist_from_dir`].
 pub fn load_mnist(data_dir: Option<&Path>) -> Result<Mnist, DataError> {
-    load_mnist_from_dir(&resolve_data_dir(data_dir)?)
+    load_mnist_from_dir(&mnist_dir(data_dir)?)
+}
+
+/// The MNIST directory [`load_mnist`] reads: [`find_or_download`] with `SIMEC_DATA_DIR`, the
+/// project root ([`repo_root`]) and [`Downloader::from_env`]. For tests and tools that need the
+/// files rather than the loaded images.
+///
+/// # Errors
+/// See [`find_or_download`].
+pub fn mnist_dir(data_dir: Option<&Path>) -> Result<PathBuf, DataError> {
+    let env: Option<OsString> = std::env::var_os(DATA_DIR_ENV);
+    find_or_download(
+        data_dir,
+        env.as_deref().map(Path::new),
+        &repo_root(),
+        &Downloader::from_env(),
+    )
 }

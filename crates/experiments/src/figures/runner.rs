@@ -48,6 +48,7 @@ pub fn main<F: Figure>() -> std::process::ExitCode {
 /// impossible profile value, an unwritable results directory, a concurrent run, missing or corrupt
 /// data, and the errors of the figure's tasks (naming the task).
 pub fn run_figure<F: Figure>(args: &FigureArgs) -> Result<()> {
+    crate::results::init_repo_root(args.root.as_deref())?;
     let device = args.backend.try_device()?;
     let config_path = args
         .config

@@ -16,6 +16,10 @@ mod metadata;
 
 use std::path::PathBuf;
 
+pub use crate::root::{
+    build_time_root, init_repo_root, is_project_root, repo_root, resolve_repo_root,
+    resolve_repo_root_with, ProjectRoot, RootError, RootOrigin, ROOT_ENV,
+};
 pub use atomic::{atomic_write, ensure_writable_dir, fsync_dir};
 pub use csv_file::{same_x, ResultRow, ResultsFile, SCHEMA_COLUMNS};
 pub use error::ResultsError;
@@ -24,16 +28,7 @@ pub use lock::RunLock;
 pub use machine::{format_rfc3339_utc, git_commit, MachineInfo};
 pub use metadata::{MetadataFile, RunMetadata};
 
-/// The repository root, resolved at compile time from this crate's manifest directory
-/// (`crates/experiments/../..`).
-pub fn repo_root() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("..");
-    root.canonicalize().unwrap_or(root)
-}
-
-/// The default results directory, `<repo>/results`.
+/// The default results directory, `<root>/results` (see [`repo_root`]).
 pub fn default_results_dir() -> PathBuf {
     repo_root().join("results")
 }

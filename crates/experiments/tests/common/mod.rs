@@ -28,17 +28,14 @@ pub fn scratch_config_as(name: &str, figure: &str, extra: &str) -> (PathBuf, Pat
     (dir, config)
 }
 
-/// The MNIST directory the tests read.
-pub fn mnist_dir() -> PathBuf {
-    repo().join("../shared/data/mnist")
-}
-
 #[allow(dead_code)]
 /// Arguments running the `test` profile of `config` with real MNIST, outputs under `dir`.
 pub fn args(dir: &Path, config: PathBuf) -> FigureArgs {
     FigureArgs {
         profile: "test".into(),
-        data_dir: Some(mnist_dir()),
+        // Real MNIST as the binaries find it (SIMEC_DATA_DIR, data/mnist, ../shared, download).
+        data_dir: None,
+        root: None,
         results_dir: Some(dir.join("results")),
         figures_dir: Some(dir.join("figures")),
         force: true,

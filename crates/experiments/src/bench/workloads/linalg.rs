@@ -220,7 +220,7 @@ extern "C" {
 
 /// OpenBLAS's thread count.
 fn openblas_threads() -> usize {
-    // SAFETY: a plain getter of the linked OpenBLAS (system library via openblas-src).
+    // SAFETY: a plain getter of the linked OpenBLAS (system library, see baselines/build.rs).
     let n = unsafe { openblas_get_num_threads() };
     usize::try_from(n).unwrap_or(1).max(1)
 }

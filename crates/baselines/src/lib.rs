@@ -6,7 +6,8 @@
 //!   (block Krylov with a residual check for large `n`, else `dsyevr`, `RANGE='I'`),
 //!   [`Eigen::embedding`] (`Y = V sqrt(|D|)`): the eigendecomposition baseline.
 //! - [`mse_gram`], [`mse_cross`], [`mse`]: the paper's error measures, blocked so that no `m x m`
-//!   product is formed.
+//!   product is formed; [`mse_cross_masked`] and [`mse_masked`] skip missing (NaN)
+//!   targets.
 //! - [`ridge`]: scikit-learn-exact ridge regression with K-fold CV (the "ED + ridge" baseline,
 //!   Figure 3).
 //! - [`KernelPca`]: scikit-learn-exact kernel PCA on a precomputed kernel (Figure 4).
@@ -46,7 +47,7 @@ pub use missing::{
     mean_filled_embedding, mean_filled_embedding_present_mean, mean_filled_embedding_with,
     present_mean, Symmetrize,
 };
-pub use mse::{mse, mse_cross, mse_gram};
+pub use mse::{mse, mse_cross, mse_cross_masked, mse_gram, mse_masked};
 pub use ridge::{
     RidgeCvFit, RidgeCvParams, RidgeCvSolver, RidgeCvValidParams, RidgeModel, RidgeParams,
     RidgeValidParams, PAPER_ALPHA_GRID,

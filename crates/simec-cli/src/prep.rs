@@ -30,7 +30,21 @@ pub enum PrepError {
     },
 }
 
-/// Parses `--hidden`: `200:tanh,100:relu`, `64` (tanh), or `none` / empty (no hidden layer).
+/// The value of `--hidden`: the hidden layers, input side first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HiddenLayers(pub Vec<HiddenLayer>);
+
+impl std::str::FromStr for HiddenLayers {
+    type Err = PrepError;
+
+    /// See [`parse_hidden`].
+    fn from_str(spec: &str) -> Result<Self, PrepError> {
+        parse_hidden(spec).map(HiddenLayers)
+    }
+}
+
+/// Parses `--hidden`: `200:tanh,100:relu`, `64` (tanh), or `none` / empty (no hidden layer);
+/// activations by [`Activation`]'s `FromStr`.
 pub fn parse_hidden(spec: &str) -> Result<Vec<HiddenLayer>, PrepError> {
     let t = spec.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("none") {

@@ -7,12 +7,17 @@
 //! - A file that starts with the NPY magic `\x93NUMPY` is read as `.npy`: a 2-d array (a 1-d
 //!   array is one column) of `float32` or `float64`, C or Fortran order. Values are converted
 //!   to f32.
-//! - Anything else is text. The delimiter is sniffed from the first line that is neither empty
-//!   nor a `#` comment: `,` if it has one, else tab, else `;`, else runs of whitespace (as
-//!   `numpy.savetxt` writes by default). Quoted fields are understood for `,`/tab/`;`.
-//!   The first row is a header when none of its cells is a number; otherwise every row is
-//!   data. A missing value is an empty cell or `NaN` (any case); numbers are parsed with
-//!   Rust's correctly rounded `f32` parser (`1e-3`, `-inf` and so on).
+//! - A zip archive (a NumPy `.npz`) or a gzip file is refused with a message saying how to
+//!   convert it.
+//! - Anything else is UTF-8 text (a leading byte-order mark is skipped). Lines end with `\n`,
+//!   `\r\n` or a lone `\r`. The delimiter is sniffed from the first line that is neither
+//!   empty nor a `#` comment: `,` if it has one, else tab, else `;`, else runs of whitespace
+//!   (as `numpy.savetxt` writes by default). Quoted fields are understood for `,`/tab/`;`
+//!   (the `csv` crate). The first row is a header per [`Header`]: given, or detected when
+//!   none of its cells is a number. Every data row has as many cells as the header names
+//!   (or as the first data row); a column that is empty in every row is refused (a trailing
+//!   delimiter). A missing value is an empty cell or `NaN` (any case); numbers are parsed
+//!   with Rust's correctly rounded `f32` parser (`1e-3`, `-inf` and so on).
 //!
 //! Every error names the file and, for a cell, its line and column in a text file
 //! (1-based, counting the header and comment lines) or its row and column in an `.npy` file
@@ -24,8 +29,10 @@
 //! tab-separated text; anything else comma-separated text without a header, each value in the
 //! shortest form that reads back to the same f32.
 
+mod text;
+
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2};
@@ -58,6 +65,58 @@ pub enum TableError {
         col: usize,
         /// The cell's text.
         cell: String,
+    },
+    /// A text cell that is not valid UTF-8 (a binary file read as text).
+    #[error(
+        "{}: line {line}, column {col}: not valid UTF-8 text; simec reads UTF-8 CSV / TSV / \
+         whitespace-separated text and NumPy .npy files",
+        path.display()
+    )]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// 1-based column.
+        col: usize,
+    },
+    /// A data row with another number of cells than the header has names.
+    #[error(
+        "{}: line {line} has {found} columns, but the header (line {header_line}) names \
+         {names}{hint}",
+        path.display()
+    )]
+    HeaderWidth {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the offending row.
+        line: u64,
+        /// Its number of cells.
+        found: usize,
+        /// Names in the header.
+        names: usize,
+        /// Line of the header.
+        header_line: u64,
+        /// How to fix it, when the cause is clear.
+        hint: &'static str,
+    },
+    /// A text column without a value in any row.
+    #[error("{}: column {col} is empty in every data row{hint}", path.display())]
+    EmptyColumn {
+        /// The file.
+        path: PathBuf,
+        /// 1-based column.
+        col: usize,
+        /// The likely cause and fix.
+        hint: &'static str,
+    },
+    /// A file of a format simec does not read (a zip / `.npz` archive, a gzip file).
+    #[error("{}: {message}", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What it is and how to convert it.
+        message: String,
     },
     /// A text row with another number of cells than the first data row.
     #[error(
@@ -134,6 +193,19 @@ pub struct Table {
     origin: Origin,
 }
 
+/// Whether the first row of a text file is a header (column names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Header {
+    /// Detect: the first row is a header when none of its cells is a number (a data row
+    /// holds at least one number or is refused anyway). Callers report the decision.
+    #[default]
+    Auto,
+    /// The first row is a header, whatever it holds.
+    Present,
+    /// Every row is data; a first row of names fails to parse.
+    Absent,
+}
+
 /// How [`Table::check_values`] treats NaN (missing) entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {
@@ -144,17 +216,39 @@ pub enum Missing {
 }
 
 impl Table {
-    /// Reads a matrix from `path` (format sniffed; see the module docs).
+    /// Reads a matrix from `path` (format sniffed; see the module docs), detecting a header
+    /// ([`Header::Auto`]).
     pub fn read(path: impl AsRef<Path>) -> Result<Table, TableError> {
+        Table::read_with(path, Header::Auto)
+    }
+
+    /// Reads a matrix from `path`; `header` says whether the first row of a text file is a
+    /// header (ignored for `.npy`).
+    pub fn read_with(path: impl AsRef<Path>, header: Header) -> Result<Table, TableError> {
         let path = path.as_ref();
         let mut file = File::open(path).map_err(|e| io_err(path, "cannot open", e))?;
         let mut magic = [0u8; 6];
         let n = read_prefix(&mut file, &mut magic).map_err(|e| io_err(path, "cannot read", e))?;
         drop(file);
-        if n == magic.len() && &magic == b"\x93NUMPY" {
+        let magic = &magic[..n];
+        let format = |message: &str| TableError::Format {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        };
+        if magic == b"\x93NUMPY" {
             read_npy(path)
+        } else if magic.starts_with(b"PK\x03\x04") || magic.starts_with(b"PK\x05\x06") {
+            Err(format(
+                "a zip archive (a NumPy .npz?), not a .npy or text file; simec reads one array \
+                 per file: save it with numpy.save('X.npy', array), e.g. \
+                 numpy.save('X.npy', numpy.load('X.npz')['arr_0'])",
+            ))
+        } else if magic.starts_with(b"\x1f\x8b") {
+            Err(format(
+                "gzip-compressed; decompress it first (gunzip), simec reads plain text or .npy",
+            ))
         } else {
-            read_text(path)
+            text::read_text(path, header)
         }
     }
 
@@ -324,181 +418,6 @@ fn read_npy(path: &Path) -> Result<Table, TableError> {
         matrix,
         header: None,
         origin: Origin::Npy,
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
-// Text
-
-/// How the cells of a text line are separated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Delimiter {
-    Byte(u8),
-    Whitespace,
-}
-
-/// Sniffs the delimiter from the first non-empty, non-comment line.
-fn sniff_delimiter(path: &Path) -> Result<Delimiter, TableError> {
-    let file = File::open(path).map_err(|e| io_err(path, "cannot open", e))?;
-    for line in BufReader::new(file).split(b'\n') {
-        let line = line.map_err(|e| io_err(path, "cannot read", e))?;
-        let t = line.trim_ascii();
-        if t.is_empty() || t[0] == b'#' {
-            continue;
-        }
-        for d in [b',', b'\t', b';'] {
-            if t.contains(&d) {
-                return Ok(Delimiter::Byte(d));
-            }
-        }
-        return Ok(Delimiter::Whitespace);
-    }
-    Ok(Delimiter::Byte(b','))
-}
-
-/// Accumulates rows, detecting the header and ragged rows.
-struct Builder<'a> {
-    path: &'a Path,
-    data: Vec<f32>,
-    cols: usize,
-    first_line: u64,
-    row_lines: Vec<u64>,
-    header: Option<Vec<String>>,
-    seen_first: bool,
-}
-
-fn parse_cell(cell: &str) -> Option<f32> {
-    let t = cell.trim();
-    if t.is_empty() {
-        Some(f32::NAN)
-    } else {
-        t.parse::<f32>().ok()
-    }
-}
-
-impl Builder<'_> {
-    fn push(&mut self, line: u64, cells: &[&str]) -> Result<(), TableError> {
-        if !self.seen_first {
-            self.seen_first = true;
-            let any_number = cells
-                .iter()
-                .any(|c| !c.trim().is_empty() && c.trim().parse::<f32>().is_ok());
-            let any_text = cells.iter().any(|c| !c.trim().is_empty());
-            if any_text && !any_number {
-                self.header = Some(cells.iter().map(|c| c.trim().to_string()).collect());
-                return Ok(());
-            }
-        }
-        if self.row_lines.is_empty() {
-            self.cols = cells.len();
-            self.first_line = line;
-        } else if cells.len() != self.cols {
-            return Err(TableError::Ragged {
-                path: self.path.to_path_buf(),
-                line,
-                found: cells.len(),
-                expected: self.cols,
-                first_line: self.first_line,
-            });
-        }
-        for (i, c) in cells.iter().enumerate() {
-            match parse_cell(c) {
-                Some(v) => self.data.push(v),
-                None => {
-                    return Err(TableError::Parse {
-                        path: self.path.to_path_buf(),
-                        line,
-                        col: i + 1,
-                        cell: c.trim().to_string(),
-                    })
-                }
-            }
-        }
-        self.row_lines.push(line);
-        Ok(())
-    }
-}
-
-fn read_text(path: &Path) -> Result<Table, TableError> {
-    let delimiter = sniff_delimiter(path)?;
-    let mut b = Builder {
-        path,
-        data: Vec::new(),
-        cols: 0,
-        first_line: 0,
-        row_lines: Vec::new(),
-        header: None,
-        seen_first: false,
-    };
-    let file = File::open(path).map_err(|e| io_err(path, "cannot open", e))?;
-    let not_utf8 = |line: u64| TableError::Parse {
-        path: path.to_path_buf(),
-        line,
-        col: 0,
-        cell: "<not valid UTF-8>".to_string(),
-    };
-    match delimiter {
-        Delimiter::Whitespace => {
-            for (i, line) in BufReader::new(file).split(b'\n').enumerate() {
-                let line_no = i as u64 + 1;
-                let line = line.map_err(|e| io_err(path, "cannot read", e))?;
-                let text = std::str::from_utf8(&line).map_err(|_| not_utf8(line_no))?;
-                let t = text.trim();
-                if t.is_empty() || t.starts_with('#') {
-                    continue;
-                }
-                let cells: Vec<&str> = t.split_whitespace().collect();
-                b.push(line_no, &cells)?;
-            }
-        }
-        Delimiter::Byte(d) => {
-            let mut rdr = csv::ReaderBuilder::new()
-                .delimiter(d)
-                .has_headers(false)
-                .flexible(true)
-                .comment(Some(b'#'))
-                .from_reader(BufReader::new(file));
-            let mut record = csv::ByteRecord::new();
-            loop {
-                match rdr.read_byte_record(&mut record) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) => {
-                        let line = e.position().map_or(0, |p| p.line());
-                        return Err(io_err(path, &format!("line {line}: cannot read"), e));
-                    }
-                }
-                let line_no = record.position().map_or(0, |p| p.line());
-                let cells = record
-                    .iter()
-                    .map(|c| std::str::from_utf8(c).map_err(|_| not_utf8(line_no)))
-                    .collect::<Result<Vec<&str>, _>>()?;
-                // A line holding only whitespace is skipped like an empty one.
-                if cells.len() == 1 && cells[0].trim().is_empty() {
-                    continue;
-                }
-                b.push(line_no, &cells)?;
-            }
-        }
-    }
-    if b.row_lines.is_empty() || b.cols == 0 {
-        return Err(TableError::Empty {
-            path: path.to_path_buf(),
-            message: "no data rows (an empty file, or only a header / comments)".to_string(),
-        });
-    }
-    let rows = b.row_lines.len();
-    let matrix = Matrix::new(rows, b.cols, b.data).map_err(|e| TableError::Empty {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    Ok(Table {
-        path: path.to_path_buf(),
-        matrix,
-        header: b.header,
-        origin: Origin::Text {
-            row_lines: b.row_lines,
-        },
     })
 }
 

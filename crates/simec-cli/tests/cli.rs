@@ -263,7 +263,7 @@ fn evaluate_scores_embeddings_and_models() {
         "--similarity",
         p(&rf),
     ]);
-    assert!(out.contains("MSE(Y Y2^T, S) = 0.000000"), "{out}");
+    assert!(out.contains("MSE(Y Y2^T, S) = 0\n"), "{out}");
     simec_err(
         ["evaluate", "--embedding", p(&yf), "--similarity", p(&rf)],
         &[p(&rf), "expected 3 x 3"],
@@ -500,5 +500,13 @@ fn every_subcommand_has_help_with_examples() {
         "--allow-missing",
     ] {
         assert!(fit.contains(flag), "fit --help lacks {flag}");
+    }
+    // The hyperparameter enums list the names simec's FromStr accepts.
+    for values in [
+        "[possible values: mse, mae, bce]",
+        "[possible values: tanh, relu, sigmoid, linear]",
+        "[possible values: adamax, adam]",
+    ] {
+        assert!(fit.contains(values), "fit --help lacks {values}:\n{fit}");
     }
 }

@@ -107,7 +107,7 @@ fn bad_feature_and_target_files() {
     );
     simec_err(
         f.fit(&x, &s, &["--embedding-dim", "50"]),
-        &["--embedding-dim 50", "n = 20"],
+        &["S.csv", "embedding_dim = 50 exceeds n_targets = 20"],
     );
     simec_err(
         f.fit(&x, &s, &["--hidden", "10:softmax"]),
@@ -201,7 +201,10 @@ fn bad_model_directories() {
     let mtext = text_of(&mt);
     std::fs::write(
         &mt,
-        mtext.replace("format_version = 1", "format_version = 7"),
+        mtext.replace(
+            &format!("format_version = {}", simec::MODEL_FORMAT_VERSION),
+            "format_version = 7",
+        ),
     )
     .unwrap();
     simec_err(

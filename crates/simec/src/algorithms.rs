@@ -79,7 +79,7 @@ impl SimecParams {
         s_ll: Option<SllTarget<'_>>,
         device: &Device,
     ) -> Result<Simec, SimecError> {
-        self.check_ref()?.fit(x, targets, s_ll, device)
+        self.clone().check()?.fit(x, targets, s_ll, device)
     }
 }
 
@@ -135,7 +135,7 @@ impl Simec {
 
     /// Embedding dimension d.
     pub fn embedding_dim(&self) -> usize {
-        self.params.embedding_dim
+        self.params.embedding_dim()
     }
 
     /// Targets per slice, n.
@@ -145,7 +145,7 @@ impl Simec {
 
     /// Number of slices k.
     pub fn n_slices(&self) -> usize {
-        self.params.n_slices
+        self.params.n_slices()
     }
 
     /// Number of input features D.

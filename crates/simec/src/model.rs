@@ -66,20 +66,24 @@ impl SimecNet {
         device: &Device,
     ) -> Self {
         let mut fan_in = input_dim;
-        let mut hidden = Vec::with_capacity(params.hidden.len());
-        for layer in &params.hidden {
+        let mut hidden = Vec::with_capacity(params.hidden_layers().len());
+        for layer in params.hidden_layers() {
             hidden.push(dense(rng, fan_in, layer.units, true, device));
             fan_in = layer.units;
         }
-        let d = params.embedding_dim;
+        let d = params.embedding_dim();
         let embedding = dense(rng, fan_in, d, true, device);
-        let last = dense(rng, d, n_targets * params.n_slices, false, device);
+        let last = dense(rng, d, n_targets * params.n_slices(), false, device);
         Self {
             hidden,
-            activations: params.hidden.iter().map(|l| l.activation).collect(),
+            activations: params
+                .hidden_layers()
+                .iter()
+                .map(|l| l.activation)
+                .collect(),
             embedding,
             last,
-            output_activation: params.output_activation,
+            output_activation: params.output_activation(),
         }
     }
 

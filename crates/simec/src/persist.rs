@@ -3,9 +3,9 @@
 //! A model directory holds two files:
 //!
 //! - [`MODEL_FILE`] (`model.toml`): `format_version` ([`MODEL_FORMAT_VERSION`]), the input
-//!   dimension, the number of targets, every hyperparameter (`[params]`, names as in
-//!   [`crate::SimecParams`]; activations, loss and optimizer by their `name()`; the seed as a
-//!   decimal string, since TOML integers stop at `i64::MAX`) and the training history
+//!   dimension, the number of targets, the `fixed_last_layer` flag, every hyperparameter
+//!   (`[params]`: the serde form of [`crate::SimecParams`], the same keys a figure config
+//!   uses) and the training history
 //!   (`[history]`: per-epoch `loss`, `seconds` and, when a validation set was used, `val_mse`,
 //!   `nan` for an epoch without one).
 //! - [`WEIGHTS_FILE`] (`weights.bpk`): the network's parameters in burn's burnpack record
@@ -14,6 +14,9 @@
 //!
 //! A fixed last layer ([`crate::SimecParams::fixed_last_layer`]) is stored as the flag
 //! `fixed_last_layer = true`; its matrix is the `last.weight` of the weights file.
+//!
+//! Format version 1 (simec before the hyperparameters became one serde type) is still read:
+//! it differs only in `[params]` (see `upgrade_v1`).
 //!
 //! Other files in the directory are left alone, so a caller (e.g. the `simec` command-line
 //! tool) can keep its own metadata beside them. A file with another `format_version` is
@@ -31,12 +34,12 @@ use serde::{Deserialize, Serialize};
 use crate::algorithms::Simec;
 use crate::data::Matrix;
 use crate::error::SimecError;
-use crate::hyperparams::{HiddenLayer, SimecParams, SimecValidParams};
+use crate::hyperparams::SimecParams;
 use crate::model::SimecNet;
 use crate::training::EpochReport;
 
 /// The `format_version` that [`Simec::save`] writes and [`Simec::load`] reads.
-pub const MODEL_FORMAT_VERSION: i64 = 1;
+pub const MODEL_FORMAT_VERSION: i64 = 2;
 /// Name of the hyperparameter / metadata file in a model directory.
 pub const MODEL_FILE: &str = "model.toml";
 /// Name of the burnpack weights file in a model directory.
@@ -50,37 +53,9 @@ struct ModelFile {
     input_dim: usize,
     n_targets: usize,
     weights: String,
-    params: ParamsFile,
-    history: HistoryFile,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HiddenFile {
-    units: usize,
-    activation: String,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ParamsFile {
-    embedding_dim: usize,
-    output_activation: String,
-    loss: String,
-    n_slices: usize,
-    epochs: usize,
-    batch_size: usize,
-    learning_rate: f64,
-    optimizer: String,
-    l2_reg: f64,
-    l2_reg_emb: f64,
-    l2_reg_out: f64,
-    s_ll_reg: f64,
-    orth_reg: f64,
-    seed: String,
-    allow_missing: bool,
     fixed_last_layer: bool,
-    hidden: Vec<HiddenFile>,
+    params: SimecParams,
+    history: HistoryFile,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -135,32 +110,8 @@ impl Simec {
             input_dim: self.input_dim(),
             n_targets: self.n_targets(),
             weights: WEIGHTS_FILE.to_string(),
-            params: ParamsFile {
-                embedding_dim: p.embedding_dim,
-                output_activation: p.output_activation.name().to_string(),
-                loss: p.loss.name().to_string(),
-                n_slices: p.n_slices,
-                epochs: p.epochs,
-                batch_size: p.batch_size,
-                learning_rate: p.learning_rate,
-                optimizer: p.optimizer.name().to_string(),
-                l2_reg: p.l2_reg,
-                l2_reg_emb: p.l2_reg_emb,
-                l2_reg_out: p.l2_reg_out,
-                s_ll_reg: p.s_ll_reg,
-                orth_reg: p.orth_reg,
-                seed: p.seed.to_string(),
-                allow_missing: p.allow_missing,
-                fixed_last_layer: p.fixed_last_layer.is_some(),
-                hidden: p
-                    .hidden
-                    .iter()
-                    .map(|l| HiddenFile {
-                        units: l.units,
-                        activation: l.activation.name().to_string(),
-                    })
-                    .collect(),
-            },
+            fixed_last_layer: p.fixed_last_layer().is_some(),
+            params: p.as_params().clone(),
             history: HistoryFile {
                 loss: history.iter().map(|r| r.loss).collect(),
                 seconds: history.iter().map(|r| r.seconds).collect(),
@@ -183,27 +134,19 @@ impl Simec {
         let dir = dir.as_ref();
         let path = dir.join(MODEL_FILE);
         let text = fs::read_to_string(&path).map_err(|e| io_error(&path, "cannot read", e))?;
-        let table: toml::Table = toml::from_str(&text)
-            .map_err(|e| model_error(&path, format!("not valid TOML: {e}")))?;
-        match table.get("format_version") {
-            Some(toml::Value::Integer(v)) if *v == MODEL_FORMAT_VERSION => {}
-            Some(toml::Value::Integer(v)) => {
-                return Err(SimecError::FormatVersion {
-                    path,
-                    found: *v,
-                    supported: MODEL_FORMAT_VERSION,
-                })
-            }
-            Some(_) => return Err(model_error(&path, "format_version is not an integer")),
-            None => return Err(model_error(&path, "no format_version field")),
+        let file = parse_model_file(&text, &path)?;
+        let mut params = file.params;
+        if file.fixed_last_layer {
+            // Placeholder so that check() sees a fixed layer; replaced by the weights' below.
+            params = params.fixed_last_layer(Matrix::from_fn(0, 0, |_, _| 0.0));
         }
-        let file: ModelFile =
-            toml::from_str(&text).map_err(|e| model_error(&path, e.to_string()))?;
-        let mut params = params_from_file(&file.params, &path)?;
-        let history = history_from_file(&file.history, params.epochs, &path)?;
+        let mut params = params
+            .check()
+            .map_err(|e| model_error(&path, format!("[params]: {e}")))?;
+        let history = history_from_file(&file.history, params.epochs(), &path)?;
 
         let plain = device.clone().without_autodiff();
-        let mut rng = StdRng::seed_from_u64(params.seed);
+        let mut rng = StdRng::seed_from_u64(params.seed());
         let skeleton = SimecNet::init(&params, file.input_dim, file.n_targets, &mut rng, &plain);
         let weights = resolve_weights(dir, &file.weights, &path)?;
         let record =
@@ -211,8 +154,8 @@ impl Simec {
         let net = skeleton
             .try_load_record(record)
             .map_err(|e| model_error(&weights, format!("weights do not fit {MODEL_FILE}: {e}")))?;
-        if params.fixed_last_layer.is_some() {
-            params.fixed_last_layer = Some(Matrix::from_tensor(net.w_l())?);
+        if file.fixed_last_layer {
+            params.set_fixed_last_layer(Matrix::from_tensor(net.w_l())?);
         }
         Simec::new(net, plain, params, file.input_dim, file.n_targets, history)
     }
@@ -230,43 +173,59 @@ fn resolve_weights(dir: &Path, name: &str, model_path: &Path) -> Result<PathBuf,
     Ok(dir.join(p))
 }
 
-fn params_from_file(f: &ParamsFile, path: &Path) -> Result<SimecValidParams, SimecError> {
-    let bad = |e: SimecError| model_error(path, format!("[params]: {e}"));
-    let hidden = f
-        .hidden
-        .iter()
-        .map(|h| {
-            Ok(HiddenLayer::new(
-                h.units,
-                h.activation.parse().map_err(bad)?,
-            ))
-        })
-        .collect::<Result<Vec<_>, SimecError>>()?;
-    let seed: u64 = f
-        .seed
-        .parse()
-        .map_err(|e| model_error(path, format!("[params] seed = {:?}: {e}", f.seed)))?;
-    let mut p = SimecParams::new(f.embedding_dim)
-        .hidden_layers(hidden)
-        .output_activation(f.output_activation.parse().map_err(bad)?)
-        .loss(f.loss.parse().map_err(bad)?)
-        .n_slices(f.n_slices)
-        .epochs(f.epochs)
-        .batch_size(f.batch_size)
-        .learning_rate(f.learning_rate)
-        .optimizer(f.optimizer.parse().map_err(bad)?)
-        .l2_reg(f.l2_reg)
-        .l2_reg_emb(f.l2_reg_emb)
-        .l2_reg_out(f.l2_reg_out)
-        .s_ll_reg(f.s_ll_reg)
-        .orth_reg(f.orth_reg)
-        .seed(seed)
-        .allow_missing(f.allow_missing);
-    if f.fixed_last_layer {
-        // Placeholder so that check() sees a fixed layer; load() replaces it by the weights'.
-        p = p.fixed_last_layer(Matrix::from_fn(0, 0, |_, _| 0.0));
+/// Parses `model.toml` of [`MODEL_FORMAT_VERSION`] or of the older format version 1.
+fn parse_model_file(text: &str, path: &Path) -> Result<ModelFile, SimecError> {
+    let mut table: toml::Table =
+        toml::from_str(text).map_err(|e| model_error(path, format!("not valid TOML: {e}")))?;
+    match table.get("format_version") {
+        Some(toml::Value::Integer(v)) if *v == MODEL_FORMAT_VERSION => {
+            toml::from_str(text).map_err(|e| model_error(path, e.to_string()))
+        }
+        Some(toml::Value::Integer(1)) => {
+            upgrade_v1(&mut table)
+                .map_err(|e| model_error(path, format!("format_version 1: {e}")))?;
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e| model_error(path, format!("format_version 1: {e}")))
+        }
+        Some(toml::Value::Integer(v)) => Err(SimecError::FormatVersion {
+            path: path.to_path_buf(),
+            found: *v,
+            supported: MODEL_FORMAT_VERSION,
+        }),
+        Some(_) => Err(model_error(path, "format_version is not an integer")),
+        None => Err(model_error(path, "no format_version field")),
     }
-    p.check().map_err(bad)
+}
+
+/// Rewrites a format-version-1 `model.toml` into the current layout. Version 1 differed in
+/// `[params]` only: hidden layers were tables `{ units, activation }` (now `[units,
+/// "activation"]` pairs), the seed was always a string (still read), and the
+/// `fixed_last_layer` flag lived in `[params]` (now at the top level).
+fn upgrade_v1(table: &mut toml::Table) -> Result<(), String> {
+    use toml::Value;
+    let Some(Value::Table(params)) = table.get_mut("params") else {
+        return Err("no [params] table".to_string());
+    };
+    let fixed = params
+        .remove("fixed_last_layer")
+        .ok_or("[params] has no fixed_last_layer flag")?;
+    if let Some(Value::Array(layers)) = params.get_mut("hidden") {
+        for layer in layers.iter_mut() {
+            let (Some(units), Some(act)) = (layer.get("units"), layer.get("activation")) else {
+                return Err(format!(
+                    "[params] hidden layer {layer} lacks units or activation"
+                ));
+            };
+            *layer = Value::Array(vec![units.clone(), act.clone()]);
+        }
+    }
+    table.insert("fixed_last_layer".to_string(), fixed);
+    table.insert(
+        "format_version".to_string(),
+        Value::Integer(MODEL_FORMAT_VERSION),
+    );
+    Ok(())
 }
 
 fn history_from_file(
@@ -304,4 +263,88 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SimecError> {
     let tmp = PathBuf::from(tmp);
     fs::write(&tmp, bytes).map_err(|e| io_error(&tmp, "cannot write", e))?;
     fs::rename(&tmp, path).map_err(|e| io_error(path, "cannot rename the temporary file", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hyperparams::{Activation, SimecParams};
+
+    /// `model.toml` as format version 1 wrote it, for the model fitted below.
+    const V1_MODEL_TOML: &str = r#"format_version = 1
+simec_version = "0.1.0"
+input_dim = 3
+n_targets = 4
+weights = "weights.bpk"
+
+[params]
+embedding_dim = 2
+output_activation = "linear"
+loss = "mse"
+n_slices = 1
+epochs = 2
+batch_size = 4
+learning_rate = 0.01
+optimizer = "adamax"
+l2_reg = 0.0
+l2_reg_emb = 0.0
+l2_reg_out = 0.0
+s_ll_reg = 0.0
+orth_reg = 0.0
+seed = "18446744073709551615"
+allow_missing = false
+fixed_last_layer = false
+
+[[params.hidden]]
+units = 5
+activation = "tanh"
+
+[[params.hidden]]
+units = 3
+activation = "relu"
+
+[history]
+loss = [1.0, 0.5]
+seconds = [0.1, 0.1]
+"#;
+
+    #[test]
+    fn a_format_version_1_model_loads_as_the_same_model() {
+        let dev = Device::flex();
+        let x = Matrix::from_fn(8, 3, |r, c| ((r * 3 + c) % 5) as f32 / 5.0 - 0.4);
+        let t = Matrix::from_fn(8, 4, |r, c| ((r + 2 * c) % 3) as f32 / 3.0);
+        let model = SimecParams::new(2)
+            .hidden_layer(5, Activation::Tanh)
+            .hidden_layer(3, Activation::Relu)
+            .epochs(2)
+            .batch_size(4)
+            .learning_rate(0.01)
+            .seed(u64::MAX)
+            .check()
+            .unwrap()
+            .fit(&x, &t, None, &dev)
+            .unwrap();
+        let dir = std::env::temp_dir().join(format!("simec-v1-model-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        model.save(&dir).unwrap();
+        let v2 = fs::read_to_string(dir.join(MODEL_FILE)).unwrap();
+        assert!(v2.contains("format_version = 2"), "{v2}");
+        fs::write(dir.join(MODEL_FILE), V1_MODEL_TOML).unwrap();
+        let back = Simec::load(&dir, &dev).unwrap();
+        assert_eq!(back.params(), model.params());
+        assert_eq!(
+            back.transform(&x).unwrap().data(),
+            model.transform(&x).unwrap().data()
+        );
+        assert_eq!(back.history().len(), 2);
+        // A version-1 file whose flag is missing is refused with the version in the message.
+        fs::write(
+            dir.join(MODEL_FILE),
+            V1_MODEL_TOML.replace("fixed_last_layer = false\n", ""),
+        )
+        .unwrap();
+        let err = Simec::load(&dir, &dev).unwrap_err().to_string();
+        assert!(err.contains("format_version 1"), "{err}");
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -120,23 +120,23 @@ impl Penalty {
         device: &Device,
     ) -> Self {
         let slices = match s_ll {
-            Some(target) if params.s_ll_reg > 0.0 => target
+            Some(target) if params.s_ll_reg() > 0.0 => target
                 .as_slice()
                 .iter()
                 .map(|s| upload_slice(s, device))
                 .collect(),
             _ => Vec::new(),
         };
-        let d = params.embedding_dim;
+        let d = params.embedding_dim();
         Self {
-            l2_reg: params.l2_reg,
-            l2_reg_emb: params.l2_reg_emb,
-            l2_reg_out: params.l2_reg_out,
-            orth_reg: params.orth_reg,
-            s_ll_reg: params.s_ll_reg,
+            l2_reg: params.l2_reg(),
+            l2_reg_emb: params.l2_reg_emb(),
+            l2_reg_out: params.l2_reg_out(),
+            orth_reg: params.orth_reg(),
+            s_ll_reg: params.s_ll_reg(),
             n_targets,
             slices,
-            off_diagonal: (params.orth_reg > 0.0).then(|| off_diagonal_mask(d, device)),
+            off_diagonal: (params.orth_reg() > 0.0).then(|| off_diagonal_mask(d, device)),
         }
     }
 

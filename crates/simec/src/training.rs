@@ -153,7 +153,7 @@ pub(crate) fn validate(
             cols: 0,
         });
     }
-    let k = params.n_slices;
+    let k = params.n_slices();
     if !targets.cols().is_multiple_of(k) {
         return Err(SimecError::SliceMismatch {
             cols: targets.cols(),
@@ -161,30 +161,30 @@ pub(crate) fn validate(
         });
     }
     let n = targets.cols() / k;
-    if params.embedding_dim > n {
+    if params.embedding_dim() > n {
         return Err(SimecError::EmbeddingTooLarge {
-            embedding_dim: params.embedding_dim,
+            embedding_dim: params.embedding_dim(),
             n_targets: n,
         });
     }
     scan(x, "X", false, false)?;
-    let n_missing = scan(targets, "targets", true, params.allow_missing)?;
-    check_loss_range(params.loss, targets)?;
-    if let Some(w) = &params.fixed_last_layer {
-        if w.rows() != params.embedding_dim || w.cols() != targets.cols() {
+    let n_missing = scan(targets, "targets", true, params.allow_missing())?;
+    check_loss_range(params.loss(), targets)?;
+    if let Some(w) = params.fixed_last_layer() {
+        if w.rows() != params.embedding_dim() || w.cols() != targets.cols() {
             return Err(SimecError::LastLayerShape {
                 rows: w.rows(),
                 cols: w.cols(),
-                expected_rows: params.embedding_dim,
+                expected_rows: params.embedding_dim(),
                 expected_cols: targets.cols(),
             });
         }
         scan(w, "the fixed last layer", false, false)?;
     }
     match s_ll {
-        None if params.s_ll_reg > 0.0 => {
+        None if params.s_ll_reg() > 0.0 => {
             return Err(SimecError::SllMissing {
-                s_ll_reg: params.s_ll_reg,
+                s_ll_reg: params.s_ll_reg(),
             })
         }
         None => {}
@@ -204,8 +204,8 @@ pub(crate) fn validate(
                         n,
                     });
                 }
-                if params.s_ll_reg > 0.0 {
-                    scan(s, &format!("S_ll slice {j}"), true, params.allow_missing)?;
+                if params.s_ll_reg() > 0.0 {
+                    scan(s, &format!("S_ll slice {j}"), true, params.allow_missing())?;
                     check_symmetric(s, j)?;
                 }
             }
@@ -267,7 +267,12 @@ fn validate_holdout(
     }
     scan(v.x, "validation X", false, false)?;
     if v.targets.rows() > 0 {
-        scan(v.targets, "validation targets", true, params.allow_missing)?;
+        scan(
+            v.targets,
+            "validation targets",
+            true,
+            params.allow_missing(),
+        )?;
     }
     Ok(())
 }
@@ -301,32 +306,32 @@ pub(crate) fn train(
     }
     let plain = device.clone().without_autodiff();
     let ad = device.clone().autodiff();
-    let mut rng = StdRng::seed_from_u64(params.seed);
+    let mut rng = StdRng::seed_from_u64(params.seed());
 
     let data = TrainData::upload(x, targets, checked.n_missing, &plain);
     let penalty = Penalty::new(params, checked.n_targets, s_ll, &ad);
     let mut net = SimecNet::init(params, x.cols(), checked.n_targets, &mut rng, &ad);
-    if let Some(w) = &params.fixed_last_layer {
+    if let Some(w) = params.fixed_last_layer() {
         // Not trained: no gradient is tracked, so the optimizer never sees it.
         let data = TensorData::new(w.data().to_vec(), [w.rows(), w.cols()]);
         net.last.weight = Param::from_data(data, &ad).set_require_grad(false);
     }
-    let mut optim = module_optimizer(params.optimizer);
+    let mut optim = module_optimizer(params.optimizer());
     let m = data.rows();
-    let mut history = Vec::with_capacity(params.epochs);
+    let mut history = Vec::with_capacity(params.epochs());
 
-    for epoch in 1..=params.epochs {
+    for epoch in 1..=params.epochs() {
         let start = Instant::now();
         let order = epoch_order(&mut rng, m);
         let order = Tensor::<1, Int>::from_data(TensorData::new(order, [m]), &plain); // [m]
         let mut loss_sum = Tensor::<1>::zeros([1], &plain); // [1]
-        for (s, e) in batch_ranges(m, params.batch_size) {
+        for (s, e) in batch_ranges(m, params.batch_size()) {
             let idx = order.clone().narrow(0, s, e - s); // [b]
             let batch = data.batch(idx);
-            let loss = batch_loss_with(&net, params.loss, &batch, &penalty); // [1]
+            let loss = batch_loss_with(&net, params.loss(), &batch, &penalty); // [1]
             loss_sum = loss_sum + loss.clone().inner().mul_scalar((e - s) as f64);
             let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optim.step(params.learning_rate, net, grads);
+            net = optim.step(params.learning_rate(), net, grads);
         }
         let loss = loss_sum
             .try_into_scalar::<f32>()
@@ -346,7 +351,7 @@ pub(crate) fn train(
         };
         let report = EpochReport {
             epoch,
-            epochs: params.epochs,
+            epochs: params.epochs(),
             loss,
             seconds,
             val_mse,

@@ -119,22 +119,67 @@ fn linear_simec_recovers_eigendecomposition() {
     assert!(aligned > 0.99 * d as f64, "alignment {aligned} of {d}");
 }
 
-/// Test 6: every class of bad input is a typed error, never a panic.
-#[test]
-fn bad_input_gives_typed_errors() {
-    let dev = Device::flex();
-    let mut rng = StdRng::seed_from_u64(8);
-    let (m, dim, n) = (6, 3, 4);
-    let x = random_matrix(&mut rng, m, dim);
-    let t = random_matrix(&mut rng, m, n);
-    let s = symmetric(&mut rng, n);
-    let base = || SimecParams::new(2).epochs(1);
-    let fit = |p: SimecParams, x: &Matrix, t: &Matrix, s: Option<SllTarget<'_>>| {
-        p.check().and_then(|p| p.fit(x, t, s, &dev)).map(|_| ())
-    };
-    let err = |r: Result<(), SimecError>| r.expect_err("must be an error");
+/// Test 6 (one test per kind of bad input): every class of bad input is a typed error, never a
+/// panic. The shared data: X `6 x 3`, targets `6 x 4`, a symmetric S_ll `4 x 4`.
+struct BadInput {
+    dev: Device,
+    rng: StdRng,
+    x: Matrix,
+    t: Matrix,
+    s: Matrix,
+}
 
-    // Matrix construction.
+impl BadInput {
+    const M: usize = 6;
+    const DIM: usize = 3;
+    const N: usize = 4;
+
+    fn new() -> Self {
+        let mut rng = StdRng::seed_from_u64(8);
+        let x = random_matrix(&mut rng, Self::M, Self::DIM);
+        let t = random_matrix(&mut rng, Self::M, Self::N);
+        let s = symmetric(&mut rng, Self::N);
+        Self {
+            dev: Device::flex(),
+            rng,
+            x,
+            t,
+            s,
+        }
+    }
+
+    /// Checks `p`, then fits on `x`, `t`, `s_ll`.
+    fn fit(
+        &self,
+        p: SimecParams,
+        x: &Matrix,
+        t: &Matrix,
+        s_ll: Option<SllTarget<'_>>,
+    ) -> Result<(), SimecError> {
+        p.check()
+            .and_then(|p| p.fit(x, t, s_ll, &self.dev))
+            .map(|_| ())
+    }
+
+    /// `m` with entry `idx` (row-major) replaced by `v`.
+    fn with_entry(m: &Matrix, idx: usize, v: f32) -> Matrix {
+        let mut d = m.data().to_vec();
+        d[idx] = v;
+        Matrix::new(m.rows(), m.cols(), d).unwrap()
+    }
+}
+
+/// One epoch of a 2-d SimEc: the base of every bad-input case.
+fn base() -> SimecParams {
+    SimecParams::new(2).epochs(1)
+}
+
+fn err(r: Result<(), SimecError>) -> SimecError {
+    r.expect_err("must be an error")
+}
+
+#[test]
+fn matrix_data_of_the_wrong_length_is_an_error() {
     assert!(matches!(
         Matrix::new(2, 3, vec![0.0; 5]),
         Err(SimecError::DataLength {
@@ -143,7 +188,10 @@ fn bad_input_gives_typed_errors() {
             len: 5
         })
     ));
-    // Hyperparameters.
+}
+
+#[test]
+fn out_of_range_hyperparameters_fail_the_check() {
     for p in [
         SimecParams::new(0),
         base().epochs(0),
@@ -164,75 +212,89 @@ fn bad_input_gives_typed_errors() {
             "{p:?} must be invalid"
         );
     }
-    // Shapes.
-    let t_short = random_matrix(&mut rng, m - 1, n);
+}
+
+#[test]
+fn shapes_that_disagree_are_typed_errors() {
+    let mut b = BadInput::new();
+    let (m, dim) = (BadInput::M, BadInput::DIM);
+    let t_short = random_matrix(&mut b.rng, m - 1, BadInput::N);
     assert!(matches!(
-        err(fit(base(), &x, &t_short, None)),
+        err(b.fit(base(), &b.x, &t_short, None)),
         SimecError::RowMismatch {
             x_rows: 6,
             target_rows: 5
         }
     ));
     assert!(matches!(
-        err(fit(base(), &Matrix::new(0, dim, vec![]).unwrap(), &t, None)),
+        err(b.fit(base(), &Matrix::new(0, dim, vec![]).unwrap(), &b.t, None)),
         SimecError::Empty { what: "X", .. }
     ));
     assert!(matches!(
-        err(fit(base().n_slices(3), &x, &t, None)),
+        err(b.fit(base().n_slices(3), &b.x, &b.t, None)),
         SimecError::SliceMismatch {
             cols: 4,
             n_slices: 3
         }
     ));
     assert!(matches!(
-        err(fit(SimecParams::new(5), &x, &t, None)),
+        err(b.fit(SimecParams::new(5), &b.x, &b.t, None)),
         SimecError::EmbeddingTooLarge {
             embedding_dim: 5,
             n_targets: 4
         }
     ));
-    // Non-finite features / targets.
-    let mut xd = x.data().to_vec();
-    xd[4] = f32::NAN;
-    let x_nan = Matrix::new(m, dim, xd.clone()).unwrap();
+}
+
+#[test]
+fn non_finite_features_are_refused_even_with_allow_missing() {
+    let b = BadInput::new();
+    let x_nan = BadInput::with_entry(&b.x, 4, f32::NAN);
     assert!(matches!(
-        err(fit(base().allow_missing(true), &x_nan, &t, None)),
+        err(b.fit(base().allow_missing(true), &x_nan, &b.t, None)),
         SimecError::NonFinite { row: 1, col: 1, .. }
     ));
-    xd[4] = f32::INFINITY;
-    let x_inf = Matrix::new(m, dim, xd).unwrap();
+    let x_inf = BadInput::with_entry(&b.x, 4, f32::INFINITY);
     assert!(matches!(
-        err(fit(base(), &x_inf, &t, None)),
+        err(b.fit(base(), &x_inf, &b.t, None)),
         SimecError::NonFinite { .. }
     ));
-    let mut td = t.data().to_vec();
-    td[5] = f32::NAN;
-    let t_nan = Matrix::new(m, n, td.clone()).unwrap();
+}
+
+#[test]
+fn missing_targets_need_allow_missing_and_infinite_or_all_missing_targets_are_refused() {
+    let b = BadInput::new();
+    let t_nan = BadInput::with_entry(&b.t, 5, f32::NAN);
     assert!(matches!(
-        err(fit(base(), &x, &t_nan, None)),
+        err(b.fit(base(), &b.x, &t_nan, None)),
         SimecError::MissingNotAllowed { row: 1, col: 1, .. }
     ));
-    assert!(fit(base().allow_missing(true), &x, &t_nan, None).is_ok());
-    td[5] = f32::NEG_INFINITY;
-    let t_inf = Matrix::new(m, n, td).unwrap();
+    assert!(b
+        .fit(base().allow_missing(true), &b.x, &t_nan, None)
+        .is_ok());
+    let t_inf = BadInput::with_entry(&b.t, 5, f32::NEG_INFINITY);
     assert!(matches!(
-        err(fit(base().allow_missing(true), &x, &t_inf, None)),
+        err(b.fit(base().allow_missing(true), &b.x, &t_inf, None)),
         SimecError::NonFinite { .. }
     ));
-    let t_all_nan = Matrix::from_fn(m, n, |_, _| f32::NAN);
+    let t_all_nan = Matrix::from_fn(BadInput::M, BadInput::N, |_, _| f32::NAN);
     assert!(matches!(
-        err(fit(base().allow_missing(true), &x, &t_all_nan, None)),
+        err(b.fit(base().allow_missing(true), &b.x, &t_all_nan, None)),
         SimecError::AllMissing { .. }
     ));
-    // S_ll.
+}
+
+#[test]
+fn s_ll_missing_misshapen_or_miscounted_is_refused() {
+    let mut b = BadInput::new();
     let reg = || base().s_ll_reg(0.5);
     assert!(matches!(
-        err(fit(reg(), &x, &t, None)),
+        err(b.fit(reg(), &b.x, &b.t, None)),
         SimecError::SllMissing { .. }
     ));
-    let s_wrong = symmetric(&mut rng, n + 1);
+    let s_wrong = symmetric(&mut b.rng, BadInput::N + 1);
     assert!(matches!(
-        err(fit(reg(), &x, &t, Some(SllTarget::single(&s_wrong)))),
+        err(b.fit(reg(), &b.x, &b.t, Some(SllTarget::single(&s_wrong)))),
         SimecError::SllShape {
             slice: 0,
             rows: 5,
@@ -241,17 +303,22 @@ fn bad_input_gives_typed_errors() {
         }
     ));
     assert!(matches!(
-        err(fit(reg(), &x, &t, Some(SllTarget::slices(vec![&s, &s])))),
+        err(b.fit(reg(), &b.x, &b.t, Some(SllTarget::slices(vec![&b.s, &b.s])))),
         SimecError::SllSliceCount {
             got: 2,
             expected: 1
         }
     ));
-    let mut sd = s.data().to_vec();
-    sd[1] += 0.1; // S[0,1] != S[1,0]
-    let s_asym = Matrix::new(n, n, sd).unwrap();
+}
+
+#[test]
+fn asymmetric_s_ll_is_refused_but_float_noise_and_unused_s_ll_pass() {
+    let b = BadInput::new();
+    let reg = || base().s_ll_reg(0.5);
+    // S[0,1] != S[1,0]
+    let s_asym = BadInput::with_entry(&b.s, 1, b.s.data()[1] + 0.1);
     assert!(matches!(
-        err(fit(reg(), &x, &t, Some(SllTarget::single(&s_asym)))),
+        err(b.fit(reg(), &b.x, &b.t, Some(SllTarget::single(&s_asym)))),
         SimecError::SllNotSymmetric {
             slice: 0,
             row: 0,
@@ -259,45 +326,61 @@ fn bad_input_gives_typed_errors() {
             ..
         }
     ));
-    // A tiny asymmetry (float noise) is accepted, and without s_ll_reg S_ll is not checked.
-    let mut sd = s.data().to_vec();
-    sd[1] *= 1.0 + 1e-6;
-    let s_noise = Matrix::new(n, n, sd).unwrap();
-    assert!(fit(reg(), &x, &t, Some(SllTarget::single(&s_noise))).is_ok());
-    assert!(fit(base(), &x, &t, Some(SllTarget::single(&s_asym))).is_ok());
-    let mut sd = s.data().to_vec();
-    sd[6] = f32::NAN;
-    let s_nan = Matrix::new(n, n, sd).unwrap();
+    let s_noise = BadInput::with_entry(&b.s, 1, b.s.data()[1] * (1.0 + 1e-6));
+    assert!(b
+        .fit(reg(), &b.x, &b.t, Some(SllTarget::single(&s_noise)))
+        .is_ok());
+    // Without s_ll_reg, S_ll is not checked.
+    assert!(b
+        .fit(base(), &b.x, &b.t, Some(SllTarget::single(&s_asym)))
+        .is_ok());
+}
+
+#[test]
+fn missing_s_ll_entries_need_allow_missing_and_an_all_missing_s_ll_is_refused() {
+    let b = BadInput::new();
+    let reg = || base().s_ll_reg(0.5);
+    let s_nan = BadInput::with_entry(&b.s, 6, f32::NAN);
     assert!(matches!(
-        err(fit(reg(), &x, &t, Some(SllTarget::single(&s_nan)))),
+        err(b.fit(reg(), &b.x, &b.t, Some(SllTarget::single(&s_nan)))),
         SimecError::MissingNotAllowed { .. }
     ));
-    assert!(fit(
-        reg().allow_missing(true),
-        &x,
-        &t,
-        Some(SllTarget::single(&s_nan))
-    )
-    .is_ok());
-    let s_all_nan = Matrix::from_fn(n, n, |_, _| f32::NAN);
-    assert!(matches!(
-        err(fit(
+    assert!(b
+        .fit(
             reg().allow_missing(true),
-            &x,
-            &t,
+            &b.x,
+            &b.t,
+            Some(SllTarget::single(&s_nan))
+        )
+        .is_ok());
+    let s_all_nan = Matrix::from_fn(BadInput::N, BadInput::N, |_, _| f32::NAN);
+    assert!(matches!(
+        err(b.fit(
+            reg().allow_missing(true),
+            &b.x,
+            &b.t,
             Some(SllTarget::single(&s_all_nan))
         )),
         SimecError::AllMissing { .. }
     ));
-    // Inference.
-    let model = base().check().unwrap().fit(&x, &t, None, &dev).unwrap();
+}
+
+#[test]
+fn inference_refuses_the_wrong_width_and_non_finite_features() {
+    let mut b = BadInput::new();
+    let model = base()
+        .check()
+        .unwrap()
+        .fit(&b.x, &b.t, None, &b.dev)
+        .unwrap();
     assert!(matches!(
-        model.transform(&random_matrix(&mut rng, 3, dim + 1)),
+        model.transform(&random_matrix(&mut b.rng, 3, BadInput::DIM + 1)),
         Err(SimecError::FeatureMismatch {
             got: 4,
             expected: 3
         })
     ));
+    let x_nan = BadInput::with_entry(&b.x, 4, f32::NAN);
     assert!(matches!(
         model.predict(&x_nan),
         Err(SimecError::NonFinite { .. })

@@ -201,31 +201,6 @@ fn merge_into(base: &mut Table, over: Table) {
     }
 }
 
-/// An activation name in a config (`"tanh"`, `"relu"`, `"sigmoid"`, `"linear"`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActivationName {
-    /// Hyperbolic tangent.
-    Tanh,
-    /// Rectified linear unit.
-    Relu,
-    /// Logistic sigmoid.
-    Sigmoid,
-    /// Identity.
-    Linear,
-}
-
-impl From<ActivationName> for simec::Activation {
-    fn from(a: ActivationName) -> Self {
-        match a {
-            ActivationName::Tanh => simec::Activation::Tanh,
-            ActivationName::Relu => simec::Activation::Relu,
-            ActivationName::Sigmoid => simec::Activation::Sigmoid,
-            ActivationName::Linear => simec::Activation::Linear,
-        }
-    }
-}
-
 /// One rule of a piecewise-by-d regularization strength.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -245,54 +220,78 @@ pub fn piecewise_by_dim(rules: &[DimRule], d: usize) -> f64 {
         .map_or(0.0, |r| r.value)
 }
 
-/// A SimEc architecture and its training hyperparameters as written in a figure config
-/// (PAPER_SETUP.md "Common": Adamax, glorot-uniform, keras-style regularizers).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A figure's SimEc (the `simec` table of a profile): the model's own hyperparameters, which
+/// deserialize into [`simec::SimecParams`] (its keys: `hidden = [[units, "activation"]]`,
+/// `learning_rate`, `epochs`, `batch_size`, `s_ll_reg`, `l2_reg`, `l2_reg_emb`, `l2_reg_out`,
+/// `optimizer`, ...; unknown keys are refused), plus what the figure decides per sweep point:
+/// `n_targets` (targets `S[:, :n]`, `S_ll = S[:n, :n]`) and `orth_reg`, piecewise by d
+/// (PAPER_SETUP.md "Common": Adamax, glorot-uniform, keras-style regularizers). `embedding_dim`
+/// and `seed` are set per point and may not appear.
+#[derive(Debug, Clone)]
 pub struct SimecArch {
-    /// Hidden layers of f'(x): `[units, activation]` pairs; empty for the linear (0hl) SimEc.
-    pub hidden: Vec<(usize, ActivationName)>,
-    /// Adamax learning rate.
-    pub learning_rate: f64,
-    /// Training epochs.
-    pub epochs: usize,
-    /// Mini-batch size.
-    pub batch_size: usize,
-    /// Number of target columns n (targets S[:, :n], S_ll = S[:n, :n]).
+    /// The hyperparameters as configured (embedding dim and seed unset).
+    params: simec::SimecParams,
+    /// The same, checked at embedding dim 1, to read them.
+    model: simec::SimecValidParams,
+    /// Number of target columns n.
     pub n_targets: usize,
-    /// Strength lambda of `mean((S_ll - W_l^T W_l)^2)`.
-    pub s_ll_reg: f64,
-    /// l2 on the hidden kernels.
-    pub l2_reg: f64,
-    /// l2 on the embedding kernel.
-    pub l2_reg_emb: f64,
-    /// l2 on W_l.
-    pub l2_reg_out: f64,
     /// Orthogonality regularizer on W_l W_l^T, piecewise by d.
-    #[serde(default)]
     pub orth_reg: Vec<DimRule>,
 }
 
+impl<'de> Deserialize<'de> for SimecArch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut table = Table::deserialize(d)?;
+        for key in ["embedding_dim", "seed"] {
+            if table.contains_key(key) {
+                return Err(D::Error::custom(format!(
+                    "`simec.{key}` is set per sweep point by the figure; remove it"
+                )));
+            }
+        }
+        let n_targets: usize = table
+            .remove("n_targets")
+            .ok_or_else(|| D::Error::missing_field("n_targets"))?
+            .try_into()
+            .map_err(|e| D::Error::custom(format!("simec.n_targets: {e}")))?;
+        let orth_reg: Vec<DimRule> = match table.remove("orth_reg") {
+            Some(v) => v
+                .try_into()
+                .map_err(|e| D::Error::custom(format!("simec.orth_reg: {e}")))?,
+            None => Vec::new(),
+        };
+        let params: simec::SimecParams = Value::Table(table)
+            .try_into()
+            .map_err(|e| D::Error::custom(format!("simec: {e}")))?;
+        let model = params
+            .clone()
+            .embedding_dim(1)
+            .check()
+            .map_err(|e| D::Error::custom(format!("simec: {e}")))?;
+        Ok(Self {
+            params,
+            model,
+            n_targets,
+            orth_reg,
+        })
+    }
+}
+
 impl SimecArch {
+    /// The configured hyperparameters (checked at embedding dim 1), to read them.
+    pub fn model(&self) -> &simec::SimecValidParams {
+        &self.model
+    }
+
     /// SimEc hyperparameters for embedding dimension `d` and training seed `seed`, unchecked, so
-    /// that a figure can complete them (`allow_missing`, `n_slices`) before the one check.
+    /// that a figure can complete them (`allow_missing`, `n_slices`, a swept `s_ll_reg`) before
+    /// the one check.
     pub fn unchecked(&self, d: usize, seed: u64) -> simec::SimecParams {
-        let hidden = self
-            .hidden
-            .iter()
-            .map(|&(units, act)| simec::HiddenLayer::new(units, act.into()))
-            .collect();
-        simec::SimecParams::new(d)
-            .hidden_layers(hidden)
-            .learning_rate(self.learning_rate)
-            .epochs(self.epochs)
-            .batch_size(self.batch_size)
-            .s_ll_reg(self.s_ll_reg)
-            .l2_reg(self.l2_reg)
-            .l2_reg_emb(self.l2_reg_emb)
-            .l2_reg_out(self.l2_reg_out)
+        self.params
+            .clone()
+            .embedding_dim(d)
             .orth_reg(piecewise_by_dim(&self.orth_reg, d))
-            .optimizer(simec::OptimizerKind::Adamax)
             .seed(seed)
     }
 

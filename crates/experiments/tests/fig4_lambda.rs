@@ -70,9 +70,12 @@ fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
         if name == "paper" {
             assert_eq!((p.m_train, p.m_test, p.simec.n_targets), (8000, 2000, 8000));
             assert_eq!(p.lambdas, vec![0.0, 1e-4, 1e-3, 0.01, 0.1, 0.5, 1.0]);
-            assert_eq!((p.simec.learning_rate, p.simec.epochs), (0.0005, 25));
-            assert_eq!(p.simec.hidden.len(), 1);
-            assert_eq!(p.simec.hidden[0].0, 1000);
+            assert_eq!(
+                (p.simec.model().learning_rate(), p.simec.model().epochs()),
+                (0.0005, 25)
+            );
+            assert_eq!(p.simec.model().hidden_layers().len(), 1);
+            assert_eq!(p.simec.model().hidden_layers()[0].units, 1000);
         }
     }
 }

@@ -84,7 +84,10 @@ fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
         if name == "paper" {
             assert_eq!((p.m_train, p.m_test, p.simec.n_targets), (8000, 2000, 1500));
             assert_eq!(p.fractions.len(), 12);
-            assert_eq!((p.simec.s_ll_reg, p.simec.learning_rate), (5.0, 0.0005));
+            assert_eq!(
+                (p.simec.model().s_ll_reg(), p.simec.model().learning_rate()),
+                (5.0, 0.0005)
+            );
         }
     }
 }

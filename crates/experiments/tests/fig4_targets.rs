@@ -56,8 +56,11 @@ fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
                 p.n_targets,
                 vec![100, 250, 500, 750, 1000, 1500, 2500, 5000, 8000]
             );
-            assert_eq!((p.simec.s_ll_reg, p.simec.learning_rate), (5.0, 0.0005));
-            assert_eq!(p.simec.epochs, 25);
+            assert_eq!(
+                (p.simec.model().s_ll_reg(), p.simec.model().learning_rate()),
+                (5.0, 0.0005)
+            );
+            assert_eq!(p.simec.model().epochs(), 25);
         }
     }
 }

@@ -21,7 +21,11 @@ fn simec_ywl_beats_the_largest_positive_eigenvalues_from_d_10() {
     let setup = SimpsonSetup::from_data(mnist_0_7(&mnist, profile.m).unwrap()).unwrap();
     drop(mnist);
     let arch = &profile.simec;
-    assert_eq!(arch.s_ll_reg, 0.0, "Figure 6's SimEc has no s_ll term");
+    assert_eq!(
+        arch.model().s_ll_reg(),
+        0.0,
+        "Figure 6's SimEc has no s_ll term"
+    );
     let x = to_simec(&setup.data.x); // [m, 784]
     let targets = simec_targets(&[&setup.s], arch.n_targets).unwrap(); // [m, n]
     let device = burn::tensor::Device::flex();

@@ -157,7 +157,7 @@ impl Figure for Fig3Profile {
                     &method,
                     x,
                     base_seed,
-                    arch.epochs,
+                    arch.model().epochs(),
                     points,
                 ));
             }

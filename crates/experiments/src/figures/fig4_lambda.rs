@@ -109,12 +109,14 @@ impl Figure for Fig4LambdaProfile {
         self.lambdas
             .iter()
             .map(|&lambda| {
-                let mut arch = self.simec.clone();
-                arch.s_ll_reg = lambda;
-                let params = arch
-                    .params(self.embedding_dim, method.seed(base_seed, lambda))
+                let params = self
+                    .simec
+                    .unchecked(self.embedding_dim, method.seed(base_seed, lambda))
+                    .s_ll_reg(lambda)
+                    .check()
                     .with_context(|| format!("SimEc hyperparameters at lambda = {lambda}"))?;
-                let task = Task::trained(params, &method, lambda, base_seed, arch.epochs, series());
+                let epochs = params.epochs();
+                let task = Task::trained(params, &method, lambda, base_seed, epochs, series());
                 Ok(task.labelled(format!("simec lambda={lambda}")))
             })
             .collect()

@@ -177,7 +177,7 @@ impl Figure for Fig4MissingProfile {
                 &method,
                 f,
                 base_seed,
-                self.simec.epochs,
+                self.simec.model().epochs(),
                 all[..2].to_vec(),
             );
             task.label = format!("simec f={f}");
@@ -193,8 +193,8 @@ impl Figure for Fig4MissingProfile {
         let mut stream = NotebookMaskStream::new(
             self.mask_seed,
             rbf.kernels.k.nrows(),
-            self.simec.hidden.len() + 2,
-            self.simec.epochs,
+            self.simec.model().hidden_layers().len() + 2,
+            self.simec.model().epochs(),
         );
         let mut streams = Vec::with_capacity(self.fractions.len());
         for _ in &self.fractions {
@@ -237,7 +237,8 @@ impl Figure for Fig4MissingProfile {
                 let targets = masked_block(&kern.k, &mask, m, n)?; // [m, n]
                 let s_ll = masked_block(&kern.k, &mask, n, n)?; // [n, n]
                 drop(mask);
-                let sll = (self.simec.s_ll_reg > 0.0).then(|| simec::SllTarget::single(&s_ll));
+                let sll =
+                    (self.simec.model().s_ll_reg() > 0.0).then(|| simec::SllTarget::single(&s_ll));
                 // Scored against the complete K and K_test.
                 let split = setup.rbf.scored_split();
                 fit_yyt_train_test(

@@ -111,7 +111,14 @@ impl Figure for Fig4TargetsProfile {
                 .with_context(|| format!("SimEc hyperparameters at n_targets = {n}"))?;
             let key = TargetsTask::Simec { n, params };
             let points = all[..2].to_vec();
-            let task = Task::trained(key, &method, x, base_seed, self.simec.epochs, points);
+            let task = Task::trained(
+                key,
+                &method,
+                x,
+                base_seed,
+                self.simec.model().epochs(),
+                points,
+            );
             tasks.push(task.labelled(format!("simec n={n}")));
         }
         Ok(tasks)
@@ -137,7 +144,7 @@ impl Figure for Fig4TargetsProfile {
         let m = kern.k.nrows();
         let targets = to_simec_block(&kern.k, 0..m, 0..n); // [m, n]
         let s_ll = to_simec_block(&kern.k, 0..n, 0..n); // [n, n]
-        let sll = (self.simec.s_ll_reg > 0.0).then(|| simec::SllTarget::single(&s_ll));
+        let sll = (self.simec.model().s_ll_reg() > 0.0).then(|| simec::SllTarget::single(&s_ll));
         let split = setup.scored_split();
         fit_yyt_train_test(
             params,

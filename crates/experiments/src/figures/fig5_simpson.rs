@@ -139,7 +139,7 @@ impl Figure for Fig5Profile {
             &method,
             x,
             base_seed,
-            self.simec.epochs,
+            self.simec.model().epochs(),
             points,
         )
         .labelled("simec S1plusS2 d=2");
@@ -226,12 +226,12 @@ fn train(
     let x = to_simec(&setup.data.x); // [m, 784]
     let n = p.simec.n_targets;
     let targets = simec_targets(&[&setup.sum], n)?; // [m, n]
-    let s_ll_block = if p.simec.s_ll_reg > 0.0 && n < setup.data.x.nrows() {
+    let s_ll_block = if p.simec.model().s_ll_reg() > 0.0 && n < setup.data.x.nrows() {
         Some(super::simpson::simec_s_ll(&setup.sum, n)?) // [n, n]
     } else {
         None
     };
-    let s_ll = (p.simec.s_ll_reg > 0.0)
+    let s_ll = (p.simec.model().s_ll_reg() > 0.0)
         .then(|| simec::SllTarget::single(s_ll_block.as_ref().unwrap_or(&targets)));
     TrainedSimec::fit(params, &x, &targets, s_ll, &step.ctx.device, step.progress)
 }

@@ -90,7 +90,7 @@ impl Figure for Fig6Profile {
                 &method,
                 x,
                 base_seed,
-                self.simec.epochs,
+                self.simec.model().epochs(),
                 points,
             );
             tasks.push(task.labelled(format!("simec d={d}")));
@@ -107,7 +107,7 @@ impl Figure for Fig6Profile {
         let setup = Fig6Setup {
             x: to_simec(&simpson.data.x),
             targets: simec_targets(&[s], n)?,
-            s_ll: if self.simec.s_ll_reg > 0.0 {
+            s_ll: if self.simec.model().s_ll_reg() > 0.0 {
                 Some(simec_s_ll(s, n)?)
             } else {
                 None

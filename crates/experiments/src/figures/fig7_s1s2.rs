@@ -156,7 +156,7 @@ impl Figure for Fig7Profile {
                     &method,
                     x,
                     base_seed,
-                    self.simec.epochs,
+                    self.simec.model().epochs(),
                     target.series(),
                 );
                 tasks.push(task.labelled(format!("simec {} d={d}", target.name())));
@@ -242,7 +242,7 @@ fn train(
     };
     let targets = simec_targets(&slices, n)?; // [m, n_slices * n]
     let s_ll_owned: Vec<simec::Matrix> =
-        if p.simec.s_ll_reg > 0.0 && (slices.len() > 1 || n < x.rows()) {
+        if p.simec.model().s_ll_reg() > 0.0 && (slices.len() > 1 || n < x.rows()) {
             slices
                 .iter()
                 .map(|s| simec_s_ll(s, n))
@@ -250,7 +250,7 @@ fn train(
         } else {
             Vec::new()
         };
-    let s_ll = if p.simec.s_ll_reg <= 0.0 {
+    let s_ll = if p.simec.model().s_ll_reg() <= 0.0 {
         None
     } else if s_ll_owned.is_empty() {
         Some(simec::SllTarget::single(&targets)) // [n, n] = the targets themselves

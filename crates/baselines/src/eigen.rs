@@ -178,7 +178,8 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
 ///
 /// For `n >= 2000` and a small `k` (a Krylov basis of `8 (k + max(k/2, 6))` vectors at most
 /// `n / 8`) a restarted block Krylov solver runs first, reading `a` in place; it returns only when
-/// every pair meets `||A v - lambda v|| <= 1e-12 max|lambda|`, and otherwise (or for small `n`)
+/// every pair meets `||A v - lambda v|| <= 1e-12 max|lambda|` and a randomized check on the
+/// deflated matrix finds no larger eigenvalue it missed, and otherwise (or for small `n`)
 /// LAPACK `dsyevr` with `RANGE = 'I'` (`ABSTOL = 0`, as SciPy's `eigh(subset_by_index=...)`)
 /// computes the pairs on a copy of `a`. [`symmetric_eigen_top_k_dsyevr`] always uses `dsyevr`.
 ///

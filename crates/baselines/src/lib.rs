@@ -52,6 +52,6 @@ pub use missing::{
 };
 pub use mse::{mse, mse_cross, mse_gram};
 pub use ridge::{
-    RidgeCvFit, RidgeCvParams, RidgeCvSolver, RidgeCvValidParams, RidgeModel, RidgeParams,
-    RidgeValidParams, PAPER_ALPHA_GRID,
+    RidgeCvFit, RidgeCvParams, RidgeCvScoring, RidgeCvSolver, RidgeCvValidParams, RidgeModel,
+    RidgeParams, RidgeValidParams, PAPER_ALPHA_GRID,
 };

@@ -31,6 +31,7 @@ mod guard;
 mod indefinite;
 mod kpca;
 mod krylov;
+mod lapack_eigh;
 mod missing;
 mod mse;
 pub mod ridge;

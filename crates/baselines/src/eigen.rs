@@ -11,9 +11,9 @@ use std::borrow::Cow;
 
 use nalgebra::{DMatrix, DVector};
 
-use crate::blas::to_i32;
 use crate::checks::{check_k, check_symmetric};
 use crate::krylov::{eigen_extreme_krylov, krylov_params};
+use crate::lapack_eigh::{DsyevdWork, DsyevrWork};
 use crate::BaselineError;
 
 /// Eigenpairs of a symmetric matrix.
@@ -107,61 +107,10 @@ pub fn symmetric_eigen_full_owned(a: DMatrix<f64>) -> Result<Eigen, BaselineErro
 /// `dsyevd` on a validated square symmetric matrix; result sorted descending.
 pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, BaselineError> {
     let n = a.nrows();
-    let n_i = to_i32("n", n)?;
-    let mut w = vec![0.0_f64; n];
-    let mut info = 0_i32;
-    // Workspace query.
-    let mut work_q = [0.0_f64; 1];
-    let mut iwork_q = [0_i32; 1];
-    // SAFETY: lwork = liwork = -1 is a workspace query; buffers sized per the LAPACK contract.
-    unsafe {
-        lapack::dsyevd(
-            b'V',
-            b'L',
-            n_i,
-            a.as_mut_slice(),
-            n_i,
-            &mut w,
-            &mut work_q,
-            -1,
-            &mut iwork_q,
-            -1,
-            &mut info,
-        );
-    }
-    if info != 0 {
-        return Err(BaselineError::Lapack {
-            routine: "dsyevd (workspace query)",
-            info,
-        });
-    }
-    let lwork = workspace_len("dsyevd lwork", work_q[0])?;
-    let liwork = iwork_q[0].max(1);
-    let mut work = vec![0.0_f64; lwork];
-    let mut iwork = vec![0_i32; liwork as usize];
-    // SAFETY: a is n x n column-major with lda = n; w has n entries; workspaces as queried.
-    unsafe {
-        lapack::dsyevd(
-            b'V',
-            b'L',
-            n_i,
-            a.as_mut_slice(),
-            n_i,
-            &mut w,
-            &mut work,
-            to_i32("dsyevd lwork", lwork)?,
-            &mut iwork,
-            liwork,
-            &mut info,
-        );
-    }
-    drop(work);
-    if info != 0 {
-        return Err(BaselineError::Lapack {
-            routine: "dsyevd",
-            info,
-        });
-    }
+    let mut lapack = DsyevdWork::new(n)?;
+    lapack.calc(&mut a)?;
+    let mut w = std::mem::take(&mut lapack.w);
+    drop(lapack);
     // Ascending -> descending, in place.
     w.reverse();
     for j in 0..n / 2 {
@@ -178,7 +127,8 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
 ///
 /// For `n >= 2000` and a small `k` (a Krylov basis of `8 (k + max(k/2, 6))` vectors at most
 /// `n / 8`) a restarted block Krylov solver runs first, reading `a` in place; it returns only when
-/// every pair meets `||A v - lambda v|| <= 1e-12 max|lambda|`, and otherwise (or for small `n`)
+/// every pair meets `||A v - lambda v|| <= 1e-12 max|lambda|` and a randomized check on the
+/// deflated matrix finds no larger eigenvalue it missed, and otherwise (or for small `n`)
 /// LAPACK `dsyevr` with `RANGE = 'I'` (`ABSTOL = 0`, as SciPy's `eigh(subset_by_index=...)`)
 /// computes the pairs on a copy of `a`. [`symmetric_eigen_top_k_dsyevr`] always uses `dsyevr`.
 ///
@@ -251,92 +201,9 @@ pub(crate) fn eigen_range_dsyevr(
     k: usize,
     top: bool,
 ) -> Result<Eigen, BaselineError> {
-    let n = a.nrows();
-    let n_i = to_i32("n", n)?;
-    let k_i = to_i32("k", k)?;
-    let (il, iu) = if top { (n_i - k_i + 1, n_i) } else { (1, k_i) };
-    let mut m_found = 0_i32;
-    let mut w = vec![0.0_f64; n];
-    let mut z = DMatrix::<f64>::zeros(n, k);
-    let mut isuppz = vec![0_i32; 2 * k.max(1)];
-    let mut info = 0_i32;
-    let mut work_q = [0.0_f64; 1];
-    let mut iwork_q = [0_i32; 1];
-    // SAFETY: workspace query (lwork = liwork = -1); z is n x k with ldz = n, as RANGE = 'I' needs.
-    unsafe {
-        lapack::dsyevr(
-            b'V',
-            b'I',
-            b'L',
-            n_i,
-            a.as_mut_slice(),
-            n_i,
-            0.0,
-            0.0,
-            il,
-            iu,
-            0.0,
-            &mut m_found,
-            &mut w,
-            z.as_mut_slice(),
-            n_i,
-            &mut isuppz,
-            &mut work_q,
-            -1,
-            &mut iwork_q,
-            -1,
-            &mut info,
-        );
-    }
-    if info != 0 {
-        return Err(BaselineError::Lapack {
-            routine: "dsyevr (workspace query)",
-            info,
-        });
-    }
-    let lwork = workspace_len("dsyevr lwork", work_q[0])?;
-    let liwork = iwork_q[0].max(1);
-    let mut work = vec![0.0_f64; lwork];
-    let mut iwork = vec![0_i32; liwork as usize];
-    // SAFETY: as above with the queried workspaces.
-    unsafe {
-        lapack::dsyevr(
-            b'V',
-            b'I',
-            b'L',
-            n_i,
-            a.as_mut_slice(),
-            n_i,
-            0.0,
-            0.0,
-            il,
-            iu,
-            0.0,
-            &mut m_found,
-            &mut w,
-            z.as_mut_slice(),
-            n_i,
-            &mut isuppz,
-            &mut work,
-            to_i32("dsyevr lwork", lwork)?,
-            &mut iwork,
-            liwork,
-            &mut info,
-        );
-    }
-    if info != 0 {
-        return Err(BaselineError::Lapack {
-            routine: "dsyevr",
-            info,
-        });
-    }
-    if m_found != k_i {
-        // LAPACK promises M = IU - IL + 1 for RANGE = 'I'; anything else is a library failure.
-        return Err(BaselineError::Lapack {
-            routine: "dsyevr (eigenvalue count)",
-            info: m_found,
-        });
-    }
+    let mut lapack = DsyevrWork::new(a.nrows(), k, top)?;
+    lapack.calc(&mut a)?;
+    let (mut w, mut z) = (lapack.w, lapack.z);
     w.truncate(k);
     if top {
         w.reverse();
@@ -348,16 +215,4 @@ pub(crate) fn eigen_range_dsyevr(
         values: DVector::from_vec(w),
         vectors: z,
     })
-}
-
-/// LAPACK reports optimal workspace sizes as `f64`; convert and bound-check.
-fn workspace_len(what: &'static str, reported: f64) -> Result<usize, BaselineError> {
-    let len = reported.max(1.0).ceil();
-    if len > i32::MAX as f64 {
-        return Err(BaselineError::TooLarge {
-            what,
-            value: len as usize,
-        });
-    }
-    Ok(len as usize)
 }

@@ -143,6 +143,37 @@ pub enum BaselineError {
         what: &'static str,
     },
 
+    /// An iterative eigensolver did not meet its residual tolerance in the allowed iterations (or a
+    /// wanted eigenvalue stayed complex).
+    #[error(
+        "{solver}: the wanted eigenpairs did not converge to a relative residual of {tol:e} in \
+         {iterations} iterations (or a wanted eigenvalue stayed complex)"
+    )]
+    NoConvergence {
+        /// The solver, e.g. "general_eigen_top".
+        solver: &'static str,
+        /// Iterations run.
+        iterations: usize,
+        /// The relative residual asked for.
+        tol: f64,
+    },
+
+    /// An iterative eigensolver converged to eigenpairs that are not the wanted extreme ones: its
+    /// independent check on the deflated matrix found a larger eigenvalue (its start block missed
+    /// that eigenvector). A full decomposition gives the right pairs.
+    #[error(
+        "{solver}: the converged eigenpairs are not the leading ones: the deflated check found a \
+         Ritz value {found} above the k-th returned eigenvalue {kth}"
+    )]
+    MissedEigenvalue {
+        /// The solver, e.g. "general_eigen_top".
+        solver: &'static str,
+        /// The deflated check's largest Ritz value (real part; NaN if its basis broke down).
+        found: f64,
+        /// The `k`-th (smallest wanted) returned eigenvalue.
+        kth: f64,
+    },
+
     /// A dimension too large for LAPACK's 32-bit integers.
     #[error("{what} = {value} does not fit LAPACK's 32-bit integer arguments")]
     TooLarge {

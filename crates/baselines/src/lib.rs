@@ -12,7 +12,8 @@
 //!   Figure 3).
 //! - [`KernelPca`]: scikit-learn-exact kernel PCA on a precomputed kernel (Figure 4).
 //! - [`mean_filled_embedding`]: the missing-targets baseline (Figure 4, right);
-//!   [`general_eigen_full`] (`dgeev`, as `np.linalg.eig`) for its non-symmetric variant.
+//!   [`general_eigen_full`] (`dgeev`, as `np.linalg.eig`) and [`general_eigen_top`] (subspace
+//!   iteration, for large matrices) for its non-symmetric variant.
 //! - [`split_by_sign`], [`mse_absolute_largest`]: indefinite similarities (Figures 5-7).
 //!
 //! Matrices are nalgebra `DMatrix<f64>` (column-major); all bad input is reported as a
@@ -25,9 +26,11 @@ mod checks;
 mod eigen;
 mod error;
 mod general;
+mod guard;
 mod indefinite;
 mod kpca;
 mod krylov;
+mod lapack_eigh;
 mod missing;
 mod mse;
 pub mod ridge;
@@ -40,7 +43,7 @@ pub use eigen::{
     symmetric_eigen_top_k_owned, Eigen,
 };
 pub use error::BaselineError;
-pub use general::{general_eigen_full, GeneralEigenFull};
+pub use general::{general_eigen_full, general_eigen_top, GeneralEigen, GeneralEigenFull};
 pub use indefinite::{mse_absolute_largest, split_by_sign};
 pub use kpca::KernelPca;
 pub use missing::{
@@ -49,6 +52,6 @@ pub use missing::{
 };
 pub use mse::{mse, mse_cross, mse_cross_masked, mse_gram, mse_masked};
 pub use ridge::{
-    RidgeCvFit, RidgeCvParams, RidgeCvSolver, RidgeCvValidParams, RidgeModel, RidgeParams,
-    RidgeValidParams, PAPER_ALPHA_GRID,
+    RidgeCvFit, RidgeCvParams, RidgeCvScoring, RidgeCvSolver, RidgeCvValidParams, RidgeModel,
+    RidgeParams, RidgeValidParams, PAPER_ALPHA_GRID,
 };

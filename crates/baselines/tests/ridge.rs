@@ -21,8 +21,8 @@
 
 mod common;
 
-use baselines::ridge::{kfold_ranges, r2_score, RidgeCvSolver};
-use baselines::{BaselineError, RidgeCvParams, RidgeParams, PAPER_ALPHA_GRID};
+use baselines::ridge::{kfold_ranges, r2_score, r2_score_variance_weighted, RidgeCvSolver};
+use baselines::{BaselineError, RidgeCvParams, RidgeCvScoring, RidgeParams, PAPER_ALPHA_GRID};
 use nalgebra::{DMatrix, DVector};
 
 fn synthetic() -> (DMatrix<f64>, DMatrix<f64>) {
@@ -159,6 +159,7 @@ fn ridge_cv_matches_sklearn_grid_search_with_both_solvers() {
     for solver in [RidgeCvSolver::Eigen, RidgeCvSolver::Cholesky] {
         let fit = RidgeCvParams::new()
             .solver(solver)
+            .scoring(RidgeCvScoring::Modern)
             .check()
             .unwrap()
             .fit(&x, &y)
@@ -182,6 +183,141 @@ fn ridge_cv_matches_sklearn_grid_search_with_both_solvers() {
             assert!(close(fit.model.intercept[c], v, 1e-10));
         }
     }
+}
+
+/// Both CV scorings on the first 58 rows of [`synthetic`] (held-out folds of 20, 19, 19 rows, so
+/// the fold-size weights matter), computed independently with NumPy 2.x (closed-form ridge on
+/// centered data, per-fold R^2 by hand):
+///
+/// ```python
+/// # X, Y, grid as in the module docs; Xa, Ya = X[:58], Y[:58]
+/// def folds(m, k):  # KFold(k) without shuffling
+///     sizes = [m // k + (f < m % k) for f in range(k)]; s = np.cumsum([0] + sizes)
+///     return [np.arange(s[f], s[f + 1]) for f in range(k)]
+/// def ridge(Xt, Yt, a):
+///     xm, ym = Xt.mean(0), Yt.mean(0); Xc, Yc = Xt - xm, Yt - ym
+///     W = np.linalg.solve(Xc.T @ Xc + a * np.eye(Xt.shape[1]), Xc.T @ Yc); return W, ym - xm @ W
+/// def r2(yt, yp, weighted):
+///     res = ((yt - yp) ** 2).sum(0); tot = ((yt - yt.mean(0)) ** 2).sum(0); s = 1 - res / tot
+///     return np.average(s, weights=tot) if weighted else s.mean()
+/// def cv(Xa, Ya, k, paper):
+///     out = []
+///     for a in grid:
+///         sc, cnt = [], []
+///         for te in folds(len(Xa), k):
+///             tr = np.setdiff1d(np.arange(len(Xa)), te); W, b = ridge(Xa[tr], Ya[tr], a)
+///             sc.append(r2(Ya[te], Xa[te] @ W + b, paper)); cnt.append(len(te))
+///         out.append(np.average(sc, weights=cnt) if paper else np.mean(sc))
+///     return np.array(out)
+/// cv(Xa, Ya, 3, True), cv(Xa, Ya, 3, False)   # cv(X, Y, 3, False) reproduces SKLEARN_MEAN_TEST_SCORES
+/// ```
+const NUMPY_PAPER_ERA_SCORES_58: [f64; 22] = [
+    0.2969506298518698,
+    0.29695150913933077,
+    0.296960301228959,
+    0.2970481436893586,
+    0.2979187863507819,
+    0.30590445811157074,
+    0.31679005543919964,
+    0.3301410054480587,
+    0.3395557900336517,
+    0.3464530906586144,
+    0.3653806491688525,
+    0.3726559107502629,
+    0.3717267392228005,
+    0.3670946383690058,
+    0.3167137547654856,
+    0.24007473025478726,
+    0.18812572574322042,
+    0.1521606857864907,
+    0.05995654757808472,
+    0.0176608035106668,
+    0.00180942612444156,
+    -0.00648637815598141,
+];
+const NUMPY_MODERN_SCORES_58: [f64; 22] = [
+    0.261898359091318,
+    0.26189925662875285,
+    0.2619082311683106,
+    0.26199789315191846,
+    0.26288623830011815,
+    0.2710041627508865,
+    0.2819669493992943,
+    0.2951936102538897,
+    0.30431309681471025,
+    0.3108368243850726,
+    0.3275081713174948,
+    0.33271185192938996,
+    0.3311591092250285,
+    0.326643248736801,
+    0.28090115236249785,
+    0.211411982631616,
+    0.16405373820715222,
+    0.13116732066845652,
+    0.04656031097646276,
+    0.007633481874046,
+    -0.00697115395735835,
+    -0.01461768687191626,
+];
+
+#[test]
+fn ridge_cv_scores_match_numpy_for_the_paper_era_default_and_the_modern_option() {
+    let (x, y) = synthetic();
+    let (x, y) = (x.rows(0, 58).into_owned(), y.rows(0, 58).into_owned());
+    let cases = [
+        (RidgeCvParams::new(), NUMPY_PAPER_ERA_SCORES_58),
+        (
+            RidgeCvParams::new().scoring(RidgeCvScoring::PaperEra),
+            NUMPY_PAPER_ERA_SCORES_58,
+        ),
+        (
+            RidgeCvParams::new().scoring(RidgeCvScoring::Modern),
+            NUMPY_MODERN_SCORES_58,
+        ),
+    ];
+    for (params, want) in cases {
+        for solver in [RidgeCvSolver::Eigen, RidgeCvSolver::Cholesky] {
+            let fit = params
+                .clone()
+                .solver(solver)
+                .check()
+                .unwrap()
+                .fit(&x, &y)
+                .unwrap();
+            for ((a, s), w) in fit.cv_scores.iter().zip(&want) {
+                assert!(
+                    close(*s, *w, 1e-9),
+                    "{params:?} {solver:?} alpha {a}: {s} vs {w}"
+                );
+            }
+            assert_eq!(fit.model.alpha, 5.0);
+        }
+    }
+}
+
+#[test]
+fn variance_weighted_r2_weighs_columns_by_their_spread() {
+    // Columns with SS_tot 2 and 8 and R^2 0.75 and 0.5: (2 * 0.75 + 8 * 0.5) / 10 = 0.55, where
+    // the uniform mean gives 0.625.
+    let t = DMatrix::from_row_slice(3, 2, &[2.0, 2.0, 3.0, 4.0, 4.0, 6.0]);
+    let p = DMatrix::from_row_slice(3, 2, &[2.5, 2.0, 3.0, 6.0, 3.5, 6.0]);
+    assert_eq!(r2_score_variance_weighted(&t, &p).unwrap(), 0.55);
+    assert_eq!(r2_score(&t, &p).unwrap(), 0.625);
+    // Every column constant: 1 when predicted exactly, else 0.
+    let c = DMatrix::from_row_slice(2, 2, &[1.0, 2.0, 1.0, 2.0]);
+    assert_eq!(r2_score_variance_weighted(&c, &c).unwrap(), 1.0);
+    let mut off = c.clone();
+    off[(1, 1)] = 2.5;
+    assert_eq!(r2_score_variance_weighted(&c, &off).unwrap(), 0.0);
+    assert!(
+        r2_score_variance_weighted(&c.rows(0, 1).into_owned(), &c.rows(0, 1).into_owned())
+            .unwrap()
+            .is_nan()
+    );
+    assert!(matches!(
+        r2_score_variance_weighted(&c, &DMatrix::zeros(2, 3)),
+        Err(BaselineError::ShapeMismatch { .. })
+    ));
 }
 
 #[test]
@@ -216,7 +352,7 @@ fn kfold_sizes_match_sklearn() {
 }
 
 #[test]
-fn r2_score_follows_sklearn_including_constant_columns() {
+fn r2_scores_follow_sklearn_including_constant_columns() {
     let t = DMatrix::from_row_slice(3, 2, &[1.0, 2.0, 1.0, 3.0, 1.0, 4.0]);
     let p = DMatrix::from_row_slice(3, 2, &[1.0, 2.5, 1.0, 3.0, 1.0, 3.5]);
     // Constant column predicted exactly scores 1, the other 1 - 0.5/2 = 0.75.
@@ -224,6 +360,9 @@ fn r2_score_follows_sklearn_including_constant_columns() {
     let mut p2 = p.clone();
     p2[(0, 0)] = 1.1; // constant column predicted with error scores 0
     assert_eq!(r2_score(&t, &p2).unwrap(), 0.375);
+    // Variance-weighted: the constant column has weight SS_tot = 0, with or without an error.
+    assert_eq!(r2_score_variance_weighted(&t, &p).unwrap(), 0.75);
+    assert_eq!(r2_score_variance_weighted(&t, &p2).unwrap(), 0.75);
     assert!(
         r2_score(&t.rows(0, 1).into_owned(), &p.rows(0, 1).into_owned())
             .unwrap()

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use nalgebra::{DMatrix, DVector};
 
-use super::hyperparams::{RidgeCvSolver, RidgeCvValidParams, RidgeValidParams};
+use super::hyperparams::{RidgeCvScoring, RidgeCvSolver, RidgeCvValidParams, RidgeValidParams};
 use crate::blas::{gemm, gram_t, to_i32};
 use crate::checks::{check_finite, check_nonempty, check_shape};
 use crate::eigen::eigen_full_unchecked;
@@ -28,12 +28,13 @@ pub struct RidgeModel {
 
 /// Result of [`RidgeCvValidParams::fit`]: the model refitted on all data with the best alpha, and
 /// the mean held-out R^2 of every grid value (`(alpha, mean score)`, in grid order; scikit-learn's
-/// `cv_results_['mean_test_score']`).
+/// `cv_results_['mean_test_score']` under the chosen [`RidgeCvScoring`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RidgeCvFit {
     /// The refitted model (`model.alpha` is the selected alpha).
     pub model: RidgeModel,
-    /// `(alpha, mean R^2 over folds)` for each grid value, in grid order.
+    /// `(alpha, mean R^2 over folds)` for each grid value, in grid order (R^2 and mean as the
+    /// [`RidgeCvScoring`] defines them).
     pub cv_scores: Vec<(f64, f64)>,
 }
 
@@ -71,9 +72,11 @@ impl RidgeCvValidParams {
     /// `GridSearchCV(Ridge(fit_intercept=...), {'alpha': alphas}, cv=folds).fit(X, Y)`:
     /// `KFold(folds)` without shuffling (contiguous folds; the first `n % folds` folds get
     /// `n / folds + 1` samples, the rest `n / folds`, see [`kfold_ranges`]), each fold scored by
-    /// [`r2_score`] (uniform average over targets, `SS_tot` from the held-out fold's own means),
-    /// scores averaged over folds without weights, the highest mean wins (ties: first in grid
-    /// order), then [`RidgeValidParams::fit`] on all data with that alpha.
+    /// R^2 (`SS_tot` from the held-out fold's own means) and the fold scores averaged as the
+    /// [`RidgeCvScoring`] says: by default the paper's scikit-learn (<= 0.21), variance-weighted
+    /// R^2 ([`r2_score_variance_weighted`]) and a mean weighted by fold size; or today's,
+    /// uniform-average R^2 ([`r2_score`]) and a plain mean. The highest mean wins (ties: first in
+    /// grid order), then [`RidgeValidParams::fit`] on all data with that alpha.
     ///
     /// Per fold, `Xc^T Xc` is formed once; with [`RidgeCvSolver::Eigen`] (default) it is
     /// eigendecomposed once (`dsyevd`) and every alpha costs only `O(m_test D t)`; with
@@ -87,6 +90,10 @@ impl RidgeCvValidParams {
     pub fn fit(&self, x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<RidgeCvFit, BaselineError> {
         validate_xy(x, y)?;
         let ranges = kfold_ranges(x.nrows(), self.folds)?;
+        let score: fn(&DMatrix<f64>, &DMatrix<f64>) -> f64 = match self.scoring {
+            RidgeCvScoring::PaperEra => r2_variance_weighted_unchecked,
+            RidgeCvScoring::Modern => r2_unchecked,
+        };
         let mut sums = vec![0.0_f64; self.alphas.len()];
         for test in &ranges {
             let train = [0..test.start, test.end..x.nrows()];
@@ -102,7 +109,7 @@ impl RidgeCvValidParams {
             let xty = gemm(true, &prepared.x, false, &prepared.y)?;
             let scores = match self.solver {
                 RidgeCvSolver::Eigen => {
-                    fold_scores_eigen(g, &xty, &x_test, &y_test, &prepared, &self.alphas)?
+                    fold_scores_eigen(g, &xty, &x_test, &y_test, &prepared, &self.alphas, score)?
                 }
                 RidgeCvSolver::Cholesky => {
                     let mut out = Vec::with_capacity(self.alphas.len());
@@ -110,21 +117,29 @@ impl RidgeCvValidParams {
                         let w = solve_ridge(&g, &xty, alpha)?;
                         let mut pred = gemm(false, &x_test, false, &w)?;
                         add_row(&mut pred, &prepared.y_mean);
-                        out.push(r2_unchecked(&y_test, &pred));
+                        out.push(score(&y_test, &pred));
                     }
                     out
                 }
             };
+            // iid = True weighs each fold's score by its size; the modern mean does not.
+            let weight = match self.scoring {
+                RidgeCvScoring::PaperEra => test.len() as f64,
+                RidgeCvScoring::Modern => 1.0,
+            };
             for (s, v) in sums.iter_mut().zip(scores) {
-                *s += v;
+                *s += weight * v;
             }
         }
-        let n_folds = ranges.len() as f64;
+        let total_weight = match self.scoring {
+            RidgeCvScoring::PaperEra => x.nrows() as f64,
+            RidgeCvScoring::Modern => ranges.len() as f64,
+        };
         let cv_scores: Vec<(f64, f64)> = self
             .alphas
             .iter()
             .zip(&sums)
-            .map(|(&a, &s)| (a, s / n_folds))
+            .map(|(&a, &s)| (a, s / total_weight))
             .collect();
         let mut best = 0;
         for (i, &(_, score)) in cv_scores.iter().enumerate() {
@@ -201,6 +216,35 @@ pub fn kfold_ranges(n: usize, folds: usize) -> Result<Vec<Range<usize>>, Baselin
 /// [`BaselineError::Empty`] (no columns), [`BaselineError::ShapeMismatch`],
 /// [`BaselineError::NonFinite`].
 pub fn r2_score(y_true: &DMatrix<f64>, y_pred: &DMatrix<f64>) -> Result<f64, BaselineError> {
+    check_r2_input(y_true, y_pred)?;
+    if y_true.nrows() < 2 {
+        return Ok(f64::NAN);
+    }
+    Ok(r2_unchecked(y_true, y_pred))
+}
+
+/// Coefficient of determination as scikit-learn's `r2_score(y_true, y_pred,
+/// multioutput='variance_weighted')`, which `Ridge.score` used up to scikit-learn 0.22 (the
+/// paper's ridge CV, Figure 3): the per-column scores of [`r2_score`] averaged with weights
+/// `SS_tot` (so a constant column does not count); when every column is constant, 1 if every
+/// `SS_res = 0` else 0. Fewer than two rows give NaN.
+///
+/// `y_true`, `y_pred`: `n x t`.
+///
+/// # Errors
+/// As [`r2_score`].
+pub fn r2_score_variance_weighted(
+    y_true: &DMatrix<f64>,
+    y_pred: &DMatrix<f64>,
+) -> Result<f64, BaselineError> {
+    check_r2_input(y_true, y_pred)?;
+    if y_true.nrows() < 2 {
+        return Ok(f64::NAN);
+    }
+    Ok(r2_variance_weighted_unchecked(y_true, y_pred))
+}
+
+fn check_r2_input(y_true: &DMatrix<f64>, y_pred: &DMatrix<f64>) -> Result<(), BaselineError> {
     check_shape(
         "y_pred must have y_true's shape",
         y_pred,
@@ -215,20 +259,29 @@ pub fn r2_score(y_true: &DMatrix<f64>, y_pred: &DMatrix<f64>) -> Result<f64, Bas
         });
     }
     check_finite("y_true", y_true)?;
-    check_finite("y_pred", y_pred)?;
-    if y_true.nrows() < 2 {
-        return Ok(f64::NAN);
-    }
-    Ok(r2_unchecked(y_true, y_pred))
+    check_finite("y_pred", y_pred)
+}
+
+/// `(SS_res, SS_tot)` of each column, `SS_tot` about the column's mean of `y_true`.
+fn sums_of_squares<'a>(
+    y_true: &'a DMatrix<f64>,
+    y_pred: &'a DMatrix<f64>,
+) -> impl Iterator<Item = (f64, f64)> + 'a {
+    let n = y_true.nrows() as f64;
+    y_true
+        .column_iter()
+        .zip(y_pred.column_iter())
+        .map(move |(t, p)| {
+            let mean = t.sum() / n;
+            let ss_res: f64 = t.iter().zip(p.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+            let ss_tot: f64 = t.iter().map(|a| (a - mean) * (a - mean)).sum();
+            (ss_res, ss_tot)
+        })
 }
 
 fn r2_unchecked(y_true: &DMatrix<f64>, y_pred: &DMatrix<f64>) -> f64 {
-    let n = y_true.nrows() as f64;
     let mut total = 0.0;
-    for (t, p) in y_true.column_iter().zip(y_pred.column_iter()) {
-        let mean = t.sum() / n;
-        let ss_res: f64 = t.iter().zip(p.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-        let ss_tot: f64 = t.iter().map(|a| (a - mean) * (a - mean)).sum();
+    for (ss_res, ss_tot) in sums_of_squares(y_true, y_pred) {
         total += if ss_tot != 0.0 {
             if ss_res != 0.0 {
                 1.0 - ss_res / ss_tot
@@ -244,7 +297,24 @@ fn r2_unchecked(y_true: &DMatrix<f64>, y_pred: &DMatrix<f64>) -> f64 {
     total / y_true.ncols() as f64
 }
 
-/// Per-alpha R^2 of one fold from one eigendecomposition `G = Q diag(l) Q^T`:
+/// `np.average(1 - SS_res / SS_tot, weights=SS_tot)` over the non-constant columns, as
+/// scikit-learn <= 0.22 computed it.
+fn r2_variance_weighted_unchecked(y_true: &DMatrix<f64>, y_pred: &DMatrix<f64>) -> f64 {
+    let (mut weighted, mut weights, mut any_residual) = (0.0, 0.0, false);
+    for (ss_res, ss_tot) in sums_of_squares(y_true, y_pred) {
+        any_residual |= ss_res != 0.0;
+        if ss_tot != 0.0 {
+            weighted += ss_tot * (1.0 - ss_res / ss_tot);
+            weights += ss_tot;
+        }
+    }
+    if weights == 0.0 {
+        return if any_residual { 0.0 } else { 1.0 };
+    }
+    weighted / weights
+}
+
+/// Per-alpha R^2 (by `score`) of one fold from one eigendecomposition `G = Q diag(l) Q^T`:
 /// `W(alpha) = Q diag(1 / (l + alpha)) Q^T Xc^T Yc`, predictions `(X_test - xbar) Q (...)`.
 fn fold_scores_eigen(
     g: DMatrix<f64>,
@@ -253,6 +323,7 @@ fn fold_scores_eigen(
     y_test: &DMatrix<f64>,
     prepared: &Prepared<'_>,
     alphas: &[f64],
+    score: fn(&DMatrix<f64>, &DMatrix<f64>) -> f64,
 ) -> Result<Vec<f64>, BaselineError> {
     let g_backup = g.clone();
     let eig = eigen_full_unchecked(g)?;
@@ -273,7 +344,7 @@ fn fold_scores_eigen(
         };
         let mut pred = pred_w;
         add_row(&mut pred, &prepared.y_mean);
-        out.push(r2_unchecked(y_test, &pred));
+        out.push(score(y_test, &pred));
     }
     Ok(out)
 }

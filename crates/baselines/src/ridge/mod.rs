@@ -15,8 +15,8 @@
 mod algorithms;
 mod hyperparams;
 
-pub use algorithms::{kfold_ranges, r2_score, RidgeCvFit, RidgeModel};
+pub use algorithms::{kfold_ranges, r2_score, r2_score_variance_weighted, RidgeCvFit, RidgeModel};
 pub use hyperparams::{
-    RidgeCvParams, RidgeCvSolver, RidgeCvValidParams, RidgeParams, RidgeValidParams,
-    PAPER_ALPHA_GRID,
+    RidgeCvParams, RidgeCvScoring, RidgeCvSolver, RidgeCvValidParams, RidgeParams,
+    RidgeValidParams, PAPER_ALPHA_GRID,
 };

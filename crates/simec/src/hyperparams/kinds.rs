@@ -178,4 +178,3 @@ impl OptimizerKind {
 }
 
 named_enum!(OptimizerKind, "optimizer", "expected one of adamax, adam");
-

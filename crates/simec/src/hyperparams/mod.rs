@@ -2,10 +2,7 @@
 //! a figure config / `model.toml`) is checked once into [`SimecValidParams`], which can then
 //! fit models.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::data::Matrix;
 use crate::error::SimecError;

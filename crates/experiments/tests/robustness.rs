@@ -202,3 +202,49 @@ fn unwritable_results_dir_fails_before_training() {
         "failed only after work was done"
     );
 }
+
+#[test]
+fn a_completed_run_with_the_same_identity_is_up_to_date_and_writes_nothing() {
+    let d = tempdir("uptodate");
+    let out = fig3(&d, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let files = [
+        d.join("results/fig3.csv"),
+        d.join("results/fig3.meta.toml"),
+        d.join("figures/fig3.png"),
+        d.join("figures/fig3.svg"),
+    ];
+    let before: Vec<_> = files
+        .iter()
+        .map(|f| {
+            (
+                std::fs::read(f).unwrap(),
+                f.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    let out = fig3(&d, &[]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.lines().next().unwrap_or("").contains("up to date"), "{t}");
+    for (f, (bytes, mtime)) in files.iter().zip(before) {
+        assert_eq!(
+            std::fs::read(f).unwrap(),
+            bytes,
+            "{} rewritten",
+            f.display()
+        );
+        assert_eq!(
+            f.metadata().unwrap().modified().unwrap(),
+            mtime,
+            "{} touched",
+            f.display()
+        );
+    }
+    // Another seed is another run identity: every point is recomputed, and the run says why.
+    let out = fig3(&d, &["--seed", "7"]).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let t = text(&out);
+    assert!(t.contains("the seed changed (42 -> 7)"), "{t}");
+    assert!(t.contains("compared with the previous results"), "{t}");
+}

@@ -86,11 +86,7 @@ impl Figure for Fig4LambdaProfile {
     type Key = simec::SimecValidParams;
 
     fn check(&self) -> Result<()> {
-        RbfData {
-            m_train: self.m_train,
-            m_test: self.m_test,
-        }
-        .validate()?;
+        RbfData::of(self.m_train, self.m_test).validate()?;
         if self.lambdas.is_empty() {
             bail!("lambdas is empty");
         }

@@ -120,11 +120,7 @@ impl Figure for Fig4MissingProfile {
     type Key = MissingTask;
 
     fn check(&self) -> Result<()> {
-        RbfData {
-            m_train: self.m_train,
-            m_test: self.m_test,
-        }
-        .validate()?;
+        RbfData::of(self.m_train, self.m_test).validate()?;
         if self.fractions.is_empty() {
             bail!("fractions is empty");
         }

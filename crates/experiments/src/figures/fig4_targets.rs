@@ -78,11 +78,7 @@ impl Figure for Fig4TargetsProfile {
     type Key = TargetsTask;
 
     fn check(&self) -> Result<()> {
-        RbfData {
-            m_train: self.m_train,
-            m_test: self.m_test,
-        }
-        .validate()?;
+        RbfData::of(self.m_train, self.m_test).validate()?;
         if self.n_targets.is_empty() {
             bail!("n_targets is empty");
         }

@@ -20,7 +20,6 @@ use super::sweep::{
     Computed, Figure, Method, MethodKind, Outputs, Readout, RunContext, SeriesId, Step, Task,
 };
 use crate::convert::to_simec;
-use crate::data::ZeroSeven;
 use crate::plot::{LinePlot, PANEL_SIZE};
 use crate::results::ResultRow;
 use crate::similarity::{normalized_parts, part_eigen, NormalizedParts, Part};
@@ -96,7 +95,8 @@ pub enum Fig7Task {
 
 /// MNIST 0/7, the eigendecomposition of S and the normalized parts.
 pub struct Fig7Setup {
-    data: ZeroSeven,
+    /// The SimEc inputs, `[m, 784]` f32 (converted once for every SimEc task).
+    x: simec::Matrix,
     eig: baselines::Eigen,
     parts: NormalizedParts,
 }
@@ -173,7 +173,8 @@ impl Figure for Fig7Profile {
         drop(s);
         let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
         notes.push(parts.summary());
-        Ok((Fig7Setup { data, eig, parts }, notes))
+        let x = to_simec(&data.x); // [m, 784]
+        Ok((Fig7Setup { x, eig, parts }, notes))
     }
 
     fn compute(
@@ -228,7 +229,7 @@ fn train(
     step: Step<'_>,
 ) -> Result<TrainedSimec> {
     let parts = &setup.parts;
-    let x = to_simec(&setup.data.x); // [m, 784]
+    let x = &setup.x; // [m, 784]
     let n = p.simec.n_targets;
     let sum;
     let slices: Vec<&DMatrix<f64>> = match target {
@@ -257,7 +258,7 @@ fn train(
     } else {
         Some(simec::SllTarget::slices(s_ll_owned.iter().collect()))
     };
-    TrainedSimec::fit(params, &x, &targets, s_ll, &step.ctx.device, step.progress)
+    TrainedSimec::fit(params, x, &targets, s_ll, &step.ctx.device, step.progress)
 }
 
 /// The normalized S1 or S2 (`Sum` never is a scoring target).

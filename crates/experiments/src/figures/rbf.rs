@@ -41,6 +41,11 @@ pub struct RbfData {
 }
 
 impl RbfData {
+    /// The sizes `m_train`, `m_test` of a profile.
+    pub fn of(m_train: usize, m_test: usize) -> Self {
+        Self { m_train, m_test }
+    }
+
     /// Checks the sizes against the paper subset.
     ///
     /// # Errors
@@ -128,7 +133,7 @@ impl RbfSetup {
         m_test: usize,
         ctx: &super::sweep::RunContext,
     ) -> Result<(Self, Vec<String>)> {
-        let setup = Self::load(ctx.data_dir.as_deref(), RbfData { m_train, m_test })?;
+        let setup = Self::load(ctx.data_dir.as_deref(), RbfData::of(m_train, m_test))?;
         let note = setup.describe();
         Ok((setup, vec![note]))
     }

@@ -30,8 +30,8 @@
 //!
 //! ```text
 //! masked_loss(T, Y W_l) + l2_reg sum(W_hidden^2) + l2_reg_emb sum(W_emb^2)
-//!   + l2_reg_out sum(W_l^2) + s_ll_reg sum_j mean((S_ll,j - W_l,j^T W_l,j)^2)
-//!   + orth_reg mean(((1 - I) o (W_l W_l^T))^2)
+//!   + l2_reg_out sum(W_l^2) + s_ll_reg sum_j masked_mse(S_ll,j, W_l,j^T W_l,j)
+//!   + orth_reg sum_j mean(((1 - I) o (W_l,j W_l,j^T))^2)
 //! ```
 //!
 //! where `masked_loss` is the paper's keras loss: an elementwise [`Loss`] (MSE by default,
@@ -39,7 +39,9 @@
 //! the mean over the present entries, then the mean over rows; `W_l,j` is
 //! column block j of `W_l` (`d x n`). An S_ll slice without missing entries uses the closed form
 //! [`regularizers::s_ll_closed_form`] (one `d x n x n` product per step, `W^T W` never formed);
-//! a slice with NaN uses the masked elementwise form.
+//! a slice with NaN uses the masked elementwise form, with the same per-row masked mean as the
+//! data loss (the Keras code's `masked_mse`). Both S_ll and orthogonality terms are summed over
+//! the k slices, as the Keras code does for stacked similarities.
 //!
 //! # Variants
 //!

@@ -4,16 +4,17 @@
 
 use burn::prelude::*;
 
-use crate::data::{fill_and_mask, for_upper_pairs, Matrix, SllTarget};
+use crate::data::{fill_and_mask, for_upper_pairs, Matrix, SllTarget, TargetMask};
 use crate::hyperparams::SimecValidParams;
 use crate::model::SimecNet;
+use crate::training::data_loss;
 
 /// `sum(w^2)` (an L2 penalty without its strength).
 pub fn sum_squares(w: Tensor<2>) -> Tensor<1> {
     w.square().sum() // [1]
 }
 
-/// `mean(((1 - I) o (W W^T))^2)` over the `d x d` entries, `w` = `W_l` `[d, K]`.
+/// `mean(((1 - I) o (W W^T))^2)` over the `d x d` entries, `w` = one slice of `W_l` `[d, n]`.
 pub fn orth_penalty(w: Tensor<2>) -> Tensor<1> {
     let d = w.dims()[0];
     let off_diagonal = off_diagonal_mask(d, &w.device());
@@ -62,25 +63,18 @@ pub fn s_ll_closed_form(w: Tensor<2>, s_sym: Tensor<2>, mean_s2: f64) -> Tensor<
         .add_scalar(mean_s2) // [1]
 }
 
-/// `sum(mask o (S - W^T W)^2) / max(sum(mask), 1)`, forming `W^T W` (`[n, n]`).
+/// The S_ll term of the paper's Keras code (`simec.py`, `LastLayerReg`), forming `W^T W`
+/// (`[n, n]`): `K.mean(masked_mse(S_ll, W^T W))`, i.e. per row `i` of S_ll
+/// `sum_c mask_ic (S_ic - (W^T W)_ic)^2 / max(sum_c mask_ic, 1)`, then the mean over the `n`
+/// rows -- the same masked MSE as the data loss ([`data_loss`]). Rows with many missing entries
+/// weigh as much as full rows; without a mask this is `mean((S - W^T W)^2)`.
 ///
 /// * `w`: one slice of `W_l`, `[d, n]`.
 /// * `s`: S_ll with missing entries set to anything finite (e.g. 0), `[n, n]`.
-/// * `mask`: 1 where S_ll is present, 0 where missing, `[n, n]`; `None` = all present.
-/// * `count`: `sum(mask)` (`n^2` without a mask).
-pub fn s_ll_elementwise(
-    w: Tensor<2>,
-    s: Tensor<2>,
-    mask: Option<Tensor<2>>,
-    count: f64,
-) -> Tensor<1> {
+/// * `mask`: the present entries of S_ll and their per-row weights; `None` = all present.
+pub fn s_ll_elementwise(w: Tensor<2>, s: Tensor<2>, mask: Option<&TargetMask>) -> Tensor<1> {
     let wtw = w.clone().transpose().matmul(w); // [n, n]
-    let sq = (s - wtw).square(); // [n, n]
-    let sq = match mask {
-        Some(m) => sq * m, // [n, n]
-        None => sq,
-    };
-    sq.sum().div_scalar(count.max(1.0)) // [1]
+    data_loss(wtw, s, mask) // [1]
 }
 
 /// One slice of the uploaded S_ll target.
@@ -89,11 +83,7 @@ enum SllSlice {
     /// No missing entries: the closed form.
     Closed { s_sym: Tensor<2>, mean_s2: f64 },
     /// Some entries missing: the masked elementwise form.
-    Masked {
-        s: Tensor<2>,
-        mask: Box<Tensor<2>>,
-        count: f64,
-    },
+    Masked { s: Tensor<2>, mask: Box<TargetMask> },
 }
 
 /// All penalty terms of a fit, with S_ll uploaded once.
@@ -151,9 +141,7 @@ impl Penalty {
             debug_assert_eq!(w.dims(), [d, n]);
             let term = match slice {
                 SllSlice::Closed { s_sym, mean_s2 } => s_ll_closed_form(w, s_sym.clone(), *mean_s2),
-                SllSlice::Masked { s, mask, count } => {
-                    s_ll_elementwise(w, s.clone(), Some((**mask).clone()), *count)
-                }
+                SllSlice::Masked { s, mask } => s_ll_elementwise(w, s.clone(), Some(mask)),
             };
             total = Some(match total {
                 Some(t) => t + term,
@@ -161,6 +149,21 @@ impl Penalty {
             });
         }
         total
+    }
+
+    /// The orthogonality term (without its strength) summed over the slices of `W_l`
+    /// (`[d, k n]`): `sum_j mean(((1 - I) o (W_j W_j^T))^2)`, as the paper's Keras code does for
+    /// stacked similarities (one Gram matrix per slice, not one of the whole `W_l`).
+    fn orth_term(&self, w_l: Tensor<2>, off_diagonal: &Tensor<2>) -> Tensor<1> {
+        let n = self.n_targets;
+        let k = w_l.dims()[1] / n.max(1);
+        if k <= 1 {
+            return orth_penalty_masked(w_l, off_diagonal.clone());
+        }
+        (0..k)
+            .map(|j| orth_penalty_masked(w_l.clone().narrow(1, j * n, n), off_diagonal.clone()))
+            .reduce(|a, b| a + b)
+            .expect("k >= 2 slices")
     }
 
     /// The weighted sum of all penalty terms of `net`, or `None` when all strengths are 0.
@@ -183,7 +186,7 @@ impl Penalty {
             }
         }
         if let Some(off) = &self.off_diagonal {
-            terms.push(orth_penalty_masked(net.w_l(), off.clone()).mul_scalar(self.orth_reg));
+            terms.push(self.orth_term(net.w_l(), off).mul_scalar(self.orth_reg));
         }
         terms.into_iter().reduce(|a, b| a + b)
     }
@@ -194,11 +197,9 @@ fn upload_slice(s: &Matrix, device: &Device) -> SllSlice {
     let data = s.data();
     if data.iter().any(|v| v.is_nan()) {
         let (filled, mask) = fill_and_mask(s);
-        let count = mask.iter().map(|&v| v as f64).sum();
         SllSlice::Masked {
             s: Tensor::from_data(TensorData::new(filled, [n, n]), device),
-            mask: Box::new(Tensor::from_data(TensorData::new(mask, [n, n]), device)),
-            count,
+            mask: Box::new(TargetMask::from_mask(mask, n, n, device)),
         }
     } else {
         let mean_s2 =

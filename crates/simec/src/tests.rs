@@ -63,8 +63,31 @@ fn net_grads(net: &SimecNet, grads: &Gradients) -> Vec<f32> {
     out
 }
 
-/// `mean((S - W^T W)^2)` in f64, with NaN in S = missing.
+/// The Keras S_ll term in f64, with NaN in S = missing: per row the mean of
+/// `(S - W^T W)^2` over the present entries (over at least 1), then the mean over the rows.
 fn s_ll_f64(w: &[f32], s: &[f32], d: usize, n: usize) -> f64 {
+    let mut total = 0.0;
+    for a in 0..n {
+        let (mut sum, mut count) = (0.0, 0.0);
+        for b in 0..n {
+            let v = s[a * n + b];
+            if v.is_nan() {
+                continue;
+            }
+            let wtw: f64 = (0..d)
+                .map(|i| w[i * n + a] as f64 * w[i * n + b] as f64)
+                .sum();
+            sum += (v as f64 - wtw).powi(2);
+            count += 1.0;
+        }
+        total += sum / f64::max(count, 1.0);
+    }
+    total / n as f64
+}
+
+/// `mean((S - W^T W)^2)` over the present entries of S (NaN = missing) in f64: one global
+/// count, not the Keras per-row mean.
+fn s_ll_global_count_f64(w: &[f32], s: &[f32], d: usize, n: usize) -> f64 {
     let (mut sum, mut count) = (0.0, 0.0);
     for a in 0..n {
         for b in 0..n {
@@ -229,7 +252,7 @@ fn s_ll_closed_form_matches_elementwise_and_f64() {
             s_ll_closed_form(w, tensor(&s_sym, n, n, &ad()), mean_s2)
         });
         let (v_elem, g_elem) = value_and_grad(&w, d, n, |w| {
-            s_ll_elementwise(w, tensor(s, n, n, &ad()), None, (n * n) as f64)
+            s_ll_elementwise(w, tensor(s, n, n, &ad()), None)
         });
         let expected = s_ll_f64(&w, s, d, n);
         assert_rel(
@@ -244,33 +267,46 @@ fn s_ll_closed_form_matches_elementwise_and_f64() {
         assert!(g_elem.iter().any(|g| g.abs() > 1e-3));
     }
 
-    // Masked S_ll (NaN pattern not symmetric): masked mean over the present entries.
+    // Masked S_ll (NaN pattern not symmetric, row 3 mostly missing, row 5 entirely): the Keras
+    // per-row masked mean, then the mean over the rows -- not one global count.
     let mut masked = sym.clone();
-    for i in [1, 9, 15, 30, 48] {
+    for i in [
+        1, 9, 15, 30, 48, 21, 22, 23, 24, 26, 35, 36, 37, 38, 39, 40, 41,
+    ] {
         masked[i] = f32::NAN;
     }
     let m = Matrix::new(n, n, masked.clone()).unwrap();
     let (filled, mask) = crate::data::fill_and_mask(&m);
-    let count = mask.iter().sum::<f32>() as f64;
-    let (v, _) = value_and_grad(&w, d, n, |w| {
-        s_ll_elementwise(
-            w,
-            tensor(&filled, n, n, &ad()),
-            Some(tensor(&mask, n, n, &ad())),
-            count,
-        )
+    let row_mask = TargetMask::from_mask(mask, n, n, &ad());
+    let (v, g) = value_and_grad(&w, d, n, |w| {
+        s_ll_elementwise(w, tensor(&filled, n, n, &ad()), Some(&row_mask))
     });
-    assert_rel(v, s_ll_f64(&w, &masked, d, n), 1e-5, "masked S_ll");
+    let keras = s_ll_f64(&w, &masked, d, n);
+    assert_rel(v, keras, 1e-5, "masked S_ll");
+    let global = s_ll_global_count_f64(&w, &masked, d, n);
+    assert!(
+        (keras - global).abs() > 1e-2 * keras,
+        "the test's mask must tell the two averagings apart: {keras} vs {global}"
+    );
+    // The gradient is that of the per-row mean (central differences in f64).
+    let h = 1e-3f32;
+    for idx in [0, 4, 10, 20] {
+        let (mut up, mut down) = (w.clone(), w.clone());
+        up[idx] += h;
+        down[idx] -= h;
+        let numeric =
+            (s_ll_f64(&up, &masked, d, n) - s_ll_f64(&down, &masked, d, n)) / (2.0 * h as f64);
+        assert!(
+            (g[idx] as f64 - numeric).abs() <= 1e-3 * numeric.abs().max(1e-2),
+            "gradient [{idx}]: {} vs {numeric}",
+            g[idx]
+        );
+    }
     // Through Penalty: the masked slice takes the masked path.
     let p = valid(SimecParams::new(d).s_ll_reg(1.0).allow_missing(true));
     let penalty = Penalty::new(&p, n, Some(&SllTarget::single(&m)), &ad());
     let via_penalty = scalar(penalty.s_ll_term(tensor(&w, d, n, &ad())).unwrap());
-    assert_rel(
-        via_penalty,
-        s_ll_f64(&w, &masked, d, n),
-        1e-5,
-        "Penalty masked",
-    );
+    assert_rel(via_penalty, keras, 1e-5, "Penalty masked");
 }
 
 /// Test 4: orthogonality and L2 terms equal hand-computed values, and `Penalty::total`
@@ -404,6 +440,46 @@ fn s_ll_term_sums_over_slices() {
     // Differs from using slice 1's S_ll for both blocks (the blocks are not mixed up).
     let wrong = s_ll_f64(&block(0), &s2, d, n) + s_ll_f64(&block(1), &s1, d, n);
     assert!((both - wrong).abs() > 1e-3);
+}
+
+/// With k = 2 slices the orthogonality term is the sum of each slice's term (one `d x d` Gram
+/// matrix per column block, as the Keras code computes it), not the term of the whole `W_l`.
+#[test]
+fn orth_term_sums_over_slices() {
+    let (d, n) = (3, 5);
+    let mut rng = StdRng::seed_from_u64(6);
+    let p = valid(SimecParams::new(d).n_slices(2).orth_reg(1.0));
+    let net = SimecNet::init(&p, 4, 2 * n, &mut rng, &ad());
+    let wl = values(net.w_l());
+    let block = |j: usize| -> Vec<f32> {
+        (0..d)
+            .flat_map(|i| wl[i * 2 * n + j * n..i * 2 * n + (j + 1) * n].to_vec())
+            .collect()
+    };
+    let per_slice = orth_f64(&block(0), d, n) + orth_f64(&block(1), d, n);
+    let whole = orth_f64(&wl, d, 2 * n);
+    assert!(
+        (per_slice - whole).abs() > 1e-2 * per_slice,
+        "the slices' cross terms must matter here: {per_slice} vs {whole}"
+    );
+    let penalty = Penalty::new(&p, n, None, &ad());
+    assert_rel(
+        scalar(penalty.total(&net).unwrap()),
+        per_slice,
+        1e-5,
+        "orth over slices",
+    );
+    // One slice: the term of the whole W_l.
+    let p1 = valid(SimecParams::new(d).orth_reg(1.0));
+    let net1 = SimecNet::init(&p1, 4, n, &mut rng, &ad());
+    let w1 = values(net1.w_l());
+    let penalty1 = Penalty::new(&p1, n, None, &ad());
+    assert_rel(
+        scalar(penalty1.total(&net1).unwrap()),
+        orth_f64(&w1, d, n),
+        1e-5,
+        "orth, k = 1",
+    );
 }
 
 /// Test 8 (unit level): two fits in one process give bit-identical weights on flex.

@@ -114,7 +114,7 @@ mod tests {
     use super::*;
 
     fn identity(seed: u64) -> RunIdentity {
-        RunIdentity::new(&"m = 1\n".parse().unwrap(), "flex-cpu", seed)
+        RunIdentity::new(&"m = 1\n".parse().unwrap(), 0, "flex-cpu", seed)
     }
 
     fn record(id: Option<RunIdentity>, completed: bool) -> RunMetadata {

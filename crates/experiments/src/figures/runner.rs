@@ -60,7 +60,7 @@ pub fn run_figure<F: Figure>(args: &FigureArgs) -> Result<()> {
         .check()
         .with_context(|| format!("invalid profile `{}` of {}", args.profile, F::NAME))?;
     let seed = args.seed.unwrap_or_else(|| profile.base_seed());
-    let identity = RunIdentity::new(&resolved, args.backend.name(), seed);
+    let identity = RunIdentity::new(&resolved, F::NUMERICS_REVISION, args.backend.name(), seed);
     let ctx = RunContext {
         data_dir: args.data_dir.clone(),
         results_dir: args.results_dir(),

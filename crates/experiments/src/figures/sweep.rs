@@ -317,6 +317,10 @@ pub trait Figure: DeserializeOwned + Clone + Sync {
     const HAS_PAPER_NUMBERS: bool = true;
     /// Whether drawing needs the setup even when every task is done (Figure 5's scatter plots).
     const DRAW_NEEDS_SETUP: bool = false;
+    /// Revision of this figure's own numerics, part of its run identity beside the shared
+    /// `results::NUMERICS_VERSION`: bump it in the commit that changes this figure's numbers
+    /// only (and regenerate its quick reference there).
+    const NUMERICS_REVISION: u32 = 0;
 
     /// The shared deterministic inputs (data subset, kernels, eigendecompositions).
     type Setup: Sync;

@@ -245,7 +245,8 @@ impl SimecParams {
         self.s_ll_reg = v;
         self
     }
-    /// Strength of the orthogonality term (>= 0).
+    /// Strength of the orthogonality term `sum_j mean(((1 - I) o (W_l,j W_l,j^T))^2)` over the
+    /// slices `W_l,j` (`d x n`) (>= 0).
     pub fn orth_reg(mut self, v: f64) -> Self {
         self.orth_reg = v;
         self

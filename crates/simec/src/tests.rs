@@ -63,45 +63,45 @@ fn net_grads(net: &SimecNet, grads: &Gradients) -> Vec<f32> {
     out
 }
 
-/// The Keras S_ll term in f64, with NaN in S = missing: per row the mean of
-/// `(S - W^T W)^2` over the present entries (over at least 1), then the mean over the rows.
-fn s_ll_f64(w: &[f32], s: &[f32], d: usize, n: usize) -> f64 {
-    let mut total = 0.0;
-    for a in 0..n {
-        let (mut sum, mut count) = (0.0, 0.0);
-        for b in 0..n {
-            let v = s[a * n + b];
-            if v.is_nan() {
-                continue;
+/// Per row `a` of S: the sum of `(S - W^T W)^2` over the present entries (NaN = missing) and
+/// their count, in f64.
+fn s_ll_rows_f64(w: &[f32], s: &[f32], d: usize, n: usize) -> Vec<(f64, f64)> {
+    (0..n)
+        .map(|a| {
+            let (mut sum, mut count) = (0.0, 0.0);
+            for b in 0..n {
+                let v = s[a * n + b];
+                if v.is_nan() {
+                    continue;
+                }
+                let wtw: f64 = (0..d)
+                    .map(|i| w[i * n + a] as f64 * w[i * n + b] as f64)
+                    .sum();
+                sum += (v as f64 - wtw).powi(2);
+                count += 1.0;
             }
-            let wtw: f64 = (0..d)
-                .map(|i| w[i * n + a] as f64 * w[i * n + b] as f64)
-                .sum();
-            sum += (v as f64 - wtw).powi(2);
-            count += 1.0;
-        }
-        total += sum / f64::max(count, 1.0);
-    }
-    total / n as f64
+            (sum, count)
+        })
+        .collect()
 }
 
-/// `mean((S - W^T W)^2)` over the present entries of S (NaN = missing) in f64: one global
-/// count, not the Keras per-row mean.
+/// The Keras S_ll term in f64: per row the mean of `(S - W^T W)^2` over the present entries
+/// (over at least 1), then the mean over the rows.
+fn s_ll_f64(w: &[f32], s: &[f32], d: usize, n: usize) -> f64 {
+    let rows = s_ll_rows_f64(w, s, d, n);
+    rows.iter()
+        .map(|(sum, count)| sum / count.max(1.0))
+        .sum::<f64>()
+        / n as f64
+}
+
+/// `mean((S - W^T W)^2)` over the present entries of S in f64: one global count, not the
+/// Keras per-row mean.
 fn s_ll_global_count_f64(w: &[f32], s: &[f32], d: usize, n: usize) -> f64 {
-    let (mut sum, mut count) = (0.0, 0.0);
-    for a in 0..n {
-        for b in 0..n {
-            let v = s[a * n + b];
-            if v.is_nan() {
-                continue;
-            }
-            let wtw: f64 = (0..d)
-                .map(|i| w[i * n + a] as f64 * w[i * n + b] as f64)
-                .sum();
-            sum += (v as f64 - wtw).powi(2);
-            count += 1.0;
-        }
-    }
+    let rows = s_ll_rows_f64(w, s, d, n);
+    let (sum, count) = rows
+        .iter()
+        .fold((0.0, 0.0), |(s, c), (rs, rc)| (s + rs, c + rc));
     sum / f64::max(count, 1.0)
 }
 
@@ -449,7 +449,7 @@ fn orth_term_sums_over_slices() {
     let (d, n) = (3, 5);
     let mut rng = StdRng::seed_from_u64(6);
     let p = valid(SimecParams::new(d).n_slices(2).orth_reg(1.0));
-    let net = SimecNet::init(&p, 4, 2 * n, &mut rng, &ad());
+    let net = SimecNet::init(&p, 4, n, &mut rng, &ad()); // W_l: [d, 2 n]
     let wl = values(net.w_l());
     let block = |j: usize| -> Vec<f32> {
         (0..d)

@@ -41,19 +41,20 @@ lint:
 data: setup
     ./scripts/download-mnist.sh
 
-# Rerun every quick profile into a temp dir and compare with results/quick/ (non-zero exit on drift).
-check-regression *FIGURES: build
-    ./scripts/check-regression.sh {{ if FIGURES == "" { quick_figures } else { FIGURES } }}
+# Rerun every quick profile (or the FIGURES given) into a temp dir and compare with results/quick/
+# (non-zero exit on drift); tight same-seed tier by default, `--tier spread` across backends.
+check-regression *ARGS: build
+    ./scripts/check-regression.sh {{ if ARGS =~ '^(--tier[ =][a-z]+)?$' { ARGS + " " + quick_figures } else { ARGS } }}
 
-# Compare two results CSVs with the tolerances of experiments/regression.toml.
-compare REF NEW: build
-    target/release/compare {{REF}} {{NEW}}
+# Compare two results CSVs with the tolerances of experiments/regression.toml (`--tier spread` across backends).
+compare REF NEW *ARGS: build
+    target/release/compare {{REF}} {{NEW}} {{ARGS}}
 
 # Regenerate the quick-profile references in results/quick/ (on purpose: see README).
 update-references *FIGURES: build
     for f in {{ if FIGURES == "" { quick_figures } else { FIGURES } }}; do ./scripts/figure.sh "$f" quick --force; done
 
-# Seed spread of quick profiles (seeds 1..5, SEEDS=N to change): prints the tolerances it suggests for experiments/regression.toml.
+# Seed spread of quick profiles (seeds 1..5, SEEDS=N to change): prints the spread-tier tolerances it suggests for experiments/regression.toml.
 measure-tolerances +FIGURES: build
     ./scripts/measure-tolerances.sh {{FIGURES}}
 
@@ -61,7 +62,13 @@ measure-tolerances +FIGURES: build
 report: build
     target/release/report
 
-# Fail when under 90% of the paper points (of the figures run) are within tolerance.
+# Planted bugs (scripts/planted/*.patch, or the NAMES given) applied one at a time to a scratch worktree;
+# fails unless the tight check-regression catches every one. Not in CI: ~minutes per bug (results/planted-bugs.md).
+check-planted *NAMES: build
+    ./scripts/planted/run.sh {{NAMES}}
+
+# Fail when a paper point has no result (missing CSV, series or point) or the share within tolerance is
+# under experiments/replication.toml's minimum in a figure or overall; reads the committed CSVs (CI runs it).
 check-replication: build
     target/release/report --check
 

@@ -41,8 +41,7 @@ lint:
 data: setup
     ./scripts/download-mnist.sh
 
-# Rerun every quick profile (or the FIGURES given) into a temp dir and compare with results/quick/
-# (non-zero exit on drift); tight same-seed tier by default, `--tier spread` across backends.
+# Rerun the quick profiles (all, or those given) and compare with results/quick/; tight tier (CI) by default, `--tier spread` across backends.
 check-regression *ARGS: build
     ./scripts/check-regression.sh {{ if ARGS =~ '^(--tier[ =][a-z]+)?$' { ARGS + " " + quick_figures } else { ARGS } }}
 
@@ -62,13 +61,11 @@ measure-tolerances +FIGURES: build
 report: build
     target/release/report
 
-# Planted bugs (scripts/planted/*.patch, or the NAMES given) applied one at a time to a scratch worktree;
-# fails unless the tight check-regression catches every one. Not in CI: ~minutes per bug (results/planted-bugs.md).
+# Apply each planted bug (scripts/planted/*.patch, or NAMES) in a scratch worktree; fail unless check-regression catches all (~47 min; not in CI).
 check-planted *NAMES: build
     ./scripts/planted/run.sh {{NAMES}}
 
-# Fail when a paper point has no result (missing CSV, series or point) or the share within tolerance is
-# under experiments/replication.toml's minimum in a figure or overall; reads the committed CSVs (CI runs it).
+# Fail on a paper point without a result or a share within tolerance under replication.toml's minimum (per figure, overall); CI runs it.
 check-replication: build
     target/release/report --check
 

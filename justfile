@@ -41,19 +41,19 @@ lint:
 data: setup
     ./scripts/download-mnist.sh
 
-# Rerun every quick profile into a temp dir and compare with results/quick/ (non-zero exit on drift).
-check-regression *FIGURES: build
-    ./scripts/check-regression.sh {{ if FIGURES == "" { quick_figures } else { FIGURES } }}
+# Rerun the quick profiles (all, or those given) and compare with results/quick/; tight tier (CI) by default, `--tier spread` across backends.
+check-regression *ARGS: build
+    ./scripts/check-regression.sh {{ if ARGS =~ '^(--tier[ =][a-z]+)?$' { ARGS + " " + quick_figures } else { ARGS } }}
 
-# Compare two results CSVs with the tolerances of experiments/regression.toml.
-compare REF NEW: build
-    target/release/compare {{REF}} {{NEW}}
+# Compare two results CSVs with the tolerances of experiments/regression.toml (`--tier spread` across backends).
+compare REF NEW *ARGS: build
+    target/release/compare {{REF}} {{NEW}} {{ARGS}}
 
 # Regenerate the quick-profile references in results/quick/ (on purpose: see README).
 update-references *FIGURES: build
     for f in {{ if FIGURES == "" { quick_figures } else { FIGURES } }}; do ./scripts/figure.sh "$f" quick --force; done
 
-# Seed spread of quick profiles (seeds 1..5, SEEDS=N to change): prints the tolerances it suggests for experiments/regression.toml.
+# Seed spread of quick profiles (seeds 1..5, SEEDS=N to change): prints the spread-tier tolerances it suggests for experiments/regression.toml.
 measure-tolerances +FIGURES: build
     ./scripts/measure-tolerances.sh {{FIGURES}}
 
@@ -61,7 +61,11 @@ measure-tolerances +FIGURES: build
 report: build
     target/release/report
 
-# Fail when under 90% of the paper points (of the figures run) are within tolerance.
+# Apply each planted bug (scripts/planted/*.patch, or NAMES) in a scratch worktree; fail unless check-regression catches all (~47 min; not in CI).
+check-planted *NAMES: build
+    ./scripts/planted/run.sh {{NAMES}}
+
+# Fail on a paper point without a result or a share within tolerance under replication.toml's minimum (per figure, overall); CI runs it.
 check-replication: build
     target/release/report --check
 

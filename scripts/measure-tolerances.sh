@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the seed spread of quick profiles: runs each FIGURE's quick profile with seeds 1..N
 # (N = $SEEDS, default 5) into target/seed-spread/<figure>/<seed>/ and prints the per-series
-# tolerances it suggests (seed_spread). Paste them into experiments/regression.toml with the
+# spread-tier tolerances it suggests (seed_spread). Paste them into experiments/regression.toml with the
 # measured sd as comment. Usage: measure-tolerances.sh FIGURE...
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

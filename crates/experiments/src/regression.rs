@@ -1,5 +1,7 @@
 //! Regression check of the quick-profile results against committed references
-//! (`results/quick/<figure>.csv`), with per-series tolerances from `experiments/regression.toml`.
+//! (`results/quick/<figure>.csv`), with the tolerances of one tier of
+//! `experiments/regression.toml`: `tight` (same seed, same backend; what CI runs) or `spread`
+//! (three seed standard deviations per series, for comparisons across backends or machines).
 //!
 //! A point drifts when `|new - ref| > max(abs, rel * |ref|)` for its series' tolerance; a point or
 //! series present on one side only is drift too, and so is a series without a tolerance.
@@ -13,6 +15,12 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 
 use crate::results::{repo_root, same_x, ResultRow};
+
+mod provenance;
+mod spread;
+
+pub use provenance::{check_backends, Provenance};
+pub use spread::{seed_spread, SeriesSpread};
 
 /// The tolerance of one series.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]
@@ -33,10 +41,26 @@ impl SeriesTolerance {
     }
 }
 
-/// Tolerances by figure, then series: `experiments/regression.toml`.
+/// One tier of `experiments/regression.toml`: a default tolerance for every series, per-series
+/// entries (which replace the default), and whether both sides must come from the same backend.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(transparent)]
-pub struct Tolerances(pub BTreeMap<String, BTreeMap<String, SeriesTolerance>>);
+#[serde(deny_unknown_fields)]
+pub struct Tolerances {
+    /// The tolerance of a series without its own entry; without it such a series is drift
+    /// ([`DriftKind::NoTolerance`]).
+    #[serde(default)]
+    pub default: Option<SeriesTolerance>,
+    /// Per-series tolerances by figure, then series.
+    #[serde(default)]
+    pub series: BTreeMap<String, BTreeMap<String, SeriesTolerance>>,
+    /// Whether the tier applies only to results of the same backend as the reference (the tight
+    /// same-seed tier: another backend reorders float operations beyond its width).
+    #[serde(default)]
+    pub same_backend: bool,
+}
+
+/// The tier `compare` and `check-regression` use unless told otherwise: same seed, same backend.
+pub const DEFAULT_TIER: &str = "tight";
 
 impl Tolerances {
     /// `<repo>/experiments/regression.toml`.
@@ -44,33 +68,49 @@ impl Tolerances {
         repo_root().join("experiments").join("regression.toml")
     }
 
-    /// Reads a tolerance file.
+    /// Reads tier `tier` of a tolerance file (top-level tables are tiers: `[tight]`,
+    /// `[spread.series.fig3]`, ...).
     ///
     /// # Errors
-    /// Unreadable file, bad TOML, negative or non-finite widths (named).
-    pub fn load(path: &Path) -> Result<Self> {
+    /// Unreadable file, bad TOML or unknown key, an unknown tier (the known ones are listed),
+    /// negative or non-finite widths (named by tier, figure and series).
+    pub fn load(path: &Path, tier: &str) -> Result<Self> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let t: Self =
+        let mut tiers: BTreeMap<String, Self> =
             toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-        for (fig, series) in &t.0 {
-            for (name, tol) in series {
-                if !(tol.abs >= 0.0 && tol.rel >= 0.0 && tol.abs.is_finite() && tol.rel.is_finite())
-                {
-                    anyhow::bail!(
-                        "{}: tolerance of {fig}.{name} must be finite and >= 0, got abs = {}, rel = {}",
-                        path.display(),
-                        tol.abs,
-                        tol.rel
-                    );
-                }
+        let known = tiers.keys().cloned().collect::<Vec<_>>().join(", ");
+        let t = tiers.remove(tier).with_context(|| {
+            format!(
+                "unknown tolerance tier '{tier}': {} defines the tiers {known}",
+                path.display()
+            )
+        })?;
+        let defaults = t.default.iter().map(|d| ("default".to_string(), d));
+        let entries = t.series.iter().flat_map(|(fig, series)| {
+            series
+                .iter()
+                .map(move |(name, tol)| (format!("series.{fig}.{name}"), tol))
+        });
+        for (name, tol) in defaults.chain(entries) {
+            if !(tol.abs >= 0.0 && tol.rel >= 0.0 && tol.abs.is_finite() && tol.rel.is_finite()) {
+                anyhow::bail!(
+                    "{}: tolerance {tier}.{name} must be finite and >= 0, got abs = {}, rel = {}",
+                    path.display(),
+                    tol.abs,
+                    tol.rel
+                );
             }
         }
         Ok(t)
     }
 
     fn get(&self, figure: &str, series: &str) -> Option<SeriesTolerance> {
-        self.0.get(figure).and_then(|s| s.get(series)).copied()
+        self.series
+            .get(figure)
+            .and_then(|s| s.get(series))
+            .copied()
+            .or(self.default)
     }
 }
 
@@ -113,6 +153,10 @@ pub struct RegressionReport {
     pub compared: usize,
     /// The drifting points.
     pub drifts: Vec<Drift>,
+    /// The largest `|new - ref| / |ref|` over the points compared on both sides whose reference
+    /// exceeds its absolute floor (below it, e.g. the ~1e-30 of an exact zero, a relative change
+    /// means nothing), with its series and x; `None` when there is no such point.
+    pub worst: Option<(String, f64, f64)>,
 }
 
 impl RegressionReport {
@@ -150,6 +194,11 @@ pub fn compare_results(
             (Some(v), None) => report.drifts.push(drift(DriftKind::NoTolerance, Some(v))),
             (Some(v), Some(t)) => {
                 report.compared += 1;
+                let rel = (v - r.mse).abs() / r.mse.abs();
+                let worst = report.worst.as_ref().map_or(-1.0, |w| w.2);
+                if r.mse.abs() > t.abs && (rel > worst || rel.is_nan()) && worst.is_finite() {
+                    report.worst = Some((r.series.clone(), r.x, rel));
+                }
                 // NaN on either side is never within tolerance.
                 let change = (v - r.mse).abs().partial_cmp(&t.width(r.mse));
                 if !matches!(change, Some(Ordering::Less | Ordering::Equal)) {
@@ -211,9 +260,12 @@ impl fmt::Display for RegressionReport {
                 )?;
             }
         }
+        let worst = self.worst.as_ref().map_or_else(String::new, |(s, x, rel)| {
+            format!(", worst relative change {rel:.1e} ({s} at x = {x})")
+        });
         write!(
             f,
-            "{} points compared, {} drifting: {}",
+            "{} points compared{worst}, {} drifting: {}",
             self.compared,
             self.drifts.len(),
             if self.passed() { "OK" } else { "DRIFT" }
@@ -250,7 +302,10 @@ mod tests {
         s.insert("b".to_string(), SeriesTolerance { abs: 0.0, rel: 0.1 });
         let mut f = BTreeMap::new();
         f.insert("fig3".to_string(), s);
-        Tolerances(f)
+        Tolerances {
+            series: f,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -259,6 +314,7 @@ mod tests {
         let rep = compare_results(&r, &r.clone(), &tolerances());
         assert!(rep.passed(), "{rep}");
         assert_eq!(rep.compared, 2);
+        assert_eq!(rep.worst, Some(("a".to_string(), 2.0, 0.0)));
     }
 
     #[test]
@@ -292,209 +348,97 @@ mod tests {
         assert_eq!(rep.drifts.len(), 2);
         assert!(rep.drifts.iter().any(|d| d.kind == DriftKind::NoTolerance));
     }
-}
 
-/// The run-to-run spread of one series over repeated runs with different seeds: the evidence
-/// behind a tolerance in `experiments/regression.toml`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SeriesSpread {
-    /// Figure id.
-    pub figure: String,
-    /// Series.
-    pub series: String,
-    /// Number of x values seen in every run.
-    pub points: usize,
-    /// The largest sample standard deviation (n - 1) across runs over the series' x values.
-    pub max_sd: f64,
-    /// The largest |value| of the series (any run, any x), for a relative floor.
-    pub max_abs: f64,
-    /// The largest relative standard deviation `sd / |mean|` over the series' x values.
-    pub max_rel_sd: f64,
-    /// `max |mean| / min |mean|` over the x values: how many-fold the series moves along x.
-    pub dynamic_range: f64,
-}
-
-impl SeriesSpread {
-    /// The tolerance this spread suggests, from three times the measured standard deviation:
-    /// - identical across runs (a deterministic baseline): `abs = 1e-12, rel = 1e-6` (float
-    ///   re-association only);
-    /// - a series that spans more than a decade along x (e.g. `Y Y^T` over lambda, 1.4 down to
-    ///   1e-3): `rel = 3 x max(sd / |mean|)`, so the width follows the value;
-    /// - otherwise: `abs = 3 x max sd`.
-    ///
-    /// Widths are rounded up to two significant digits.
-    pub fn suggested(&self) -> SeriesTolerance {
-        if self.max_sd <= 1e-9 * self.max_abs.max(f64::MIN_POSITIVE) {
-            SeriesTolerance {
-                abs: 1e-12,
-                rel: 1e-6,
-            }
-        } else if self.dynamic_range > 10.0 {
-            SeriesTolerance {
-                abs: 0.0,
-                rel: round_up_2sig(3.0 * self.max_rel_sd),
-            }
-        } else {
-            SeriesTolerance {
-                abs: round_up_2sig(3.0 * self.max_sd),
-                rel: 0.0,
-            }
-        }
+    fn write_tiers(name: &str, text: &str) -> PathBuf {
+        let p =
+            std::env::temp_dir().join(format!("simec-tiers-{name}-{}.toml", std::process::id()));
+        std::fs::write(&p, text).unwrap();
+        p
     }
-}
 
-/// `v` rounded up to two significant digits (`3.71e-3 -> 3.8e-3`).
-fn round_up_2sig(v: f64) -> f64 {
-    if v <= 0.0 || !v.is_finite() {
-        return v;
-    }
-    let scale = 10f64.powi(v.log10().floor() as i32 - 1);
-    let r = (v / scale).ceil() * scale;
-    // Print-friendly: strip the float noise of the multiplication.
-    format!("{r:.1e}").parse().unwrap_or(r)
-}
+    const TIERS: &str = "[tight]\nsame_backend = true\ndefault = { abs = 1e-10, rel = 1e-3 }\n\
+                         [tight.series.fig3]\nb = { rel = 0.5 }\n\
+                         [spread.series.fig3]\na = { abs = 0.01 }\n";
 
-/// Per-series spread over `runs` (each the rows of one run of the same profile with another
-/// seed), keyed by (figure, series) in sorted order. A point (figure, series, x) counts only
-/// when every run has it; a series with no such point is left out.
-pub fn seed_spread(runs: &[Vec<ResultRow>]) -> Vec<SeriesSpread> {
-    // (figure, series) -> one vector of per-run values per x.
-    let mut by_point: BTreeMap<(String, String), Vec<Vec<f64>>> = BTreeMap::new();
-    if let Some(first) = runs.first() {
-        for r in first {
-            let values: Vec<f64> = runs
-                .iter()
-                .filter_map(|run| {
-                    run.iter()
-                        .find(|o| o.figure == r.figure && o.series == r.series && same_x(o.x, r.x))
-                        .map(|o| o.mse)
-                })
-                .collect();
-            if values.len() == runs.len() {
-                by_point
-                    .entry((r.figure.clone(), r.series.clone()))
-                    .or_default()
-                    .push(values);
-            }
-        }
-    }
-    by_point
-        .into_iter()
-        .map(|((figure, series), points)| {
-            let (mut max_sd, mut max_abs, mut max_rel_sd) = (0.0f64, 0.0f64, 0.0f64);
-            let (mut min_mean, mut max_mean) = (f64::INFINITY, 0.0f64);
-            for v in &points {
-                let n = v.len() as f64;
-                let mean = v.iter().sum::<f64>() / n;
-                let var = if v.len() > 1 {
-                    v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)
-                } else {
-                    0.0
-                };
-                max_sd = max_sd.max(var.sqrt());
-                max_abs = v.iter().fold(max_abs, |a, x| a.max(x.abs()));
-                if mean != 0.0 {
-                    max_rel_sd = max_rel_sd.max(var.sqrt() / mean.abs());
-                }
-                min_mean = min_mean.min(mean.abs());
-                max_mean = max_mean.max(mean.abs());
-            }
-            SeriesSpread {
-                figure,
-                series,
-                points: points.len(),
-                max_sd,
-                max_abs,
-                max_rel_sd,
-                dynamic_range: if min_mean > 0.0 {
-                    max_mean / min_mean
-                } else {
-                    f64::INFINITY
-                },
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod spread_tests {
-    use super::*;
-
-    fn row(series: &str, x: f64, mse: f64) -> ResultRow {
-        ResultRow {
-            figure: "f".into(),
-            series: series.into(),
-            x_name: "x".into(),
-            x,
-            mse,
-            seed: 0,
-            backend: "flex".into(),
-            wall_s: 0.0,
-        }
+    #[test]
+    fn a_point_off_by_2e_3_relative_drifts_under_tight_and_passes_under_spread() {
+        let p = write_tiers("2e-3", TIERS);
+        let (tight, spread) = (
+            Tolerances::load(&p, "tight").unwrap(),
+            Tolerances::load(&p, "spread").unwrap(),
+        );
+        assert!(tight.same_backend && !spread.same_backend);
+        let r = vec![row("a", 2.0, 0.5)];
+        let new = vec![row("a", 2.0, 0.5 * (1.0 + 2e-3))];
+        let rep = compare_results(&r, &new, &tight);
+        assert_eq!(rep.drifts.len(), 1, "{rep}");
+        assert_eq!(rep.drifts[0].kind, DriftKind::Moved);
+        assert!(compare_results(&r, &new, &spread).passed());
+        // 5e-4 relative is within the tight default.
+        let close = vec![row("a", 2.0, 0.5 * (1.0 + 5e-4))];
+        assert!(compare_results(&r, &close, &tight).passed());
+        // A per-series entry replaces the default.
+        let b = (vec![row("b", 2.0, 0.5)], vec![row("b", 2.0, 0.7)]);
+        assert!(compare_results(&b.0, &b.1, &tight).passed());
+        let rep = compare_results(&b.0, &b.1, &spread);
+        assert_eq!(rep.drifts[0].kind, DriftKind::NoTolerance);
     }
 
     #[test]
-    fn spread_takes_the_largest_sd_over_x_and_flags_deterministic_series() {
-        let runs = vec![
-            vec![
-                row("a", 1.0, 1.0),
-                row("a", 2.0, 10.0),
-                row("det", 1.0, 0.5),
-            ],
-            vec![
-                row("a", 1.0, 2.0),
-                row("a", 2.0, 10.0),
-                row("det", 1.0, 0.5),
-            ],
-            vec![
-                row("a", 1.0, 3.0),
-                row("a", 2.0, 10.0),
-                row("det", 1.0, 0.5),
-            ],
-        ];
-        let s = seed_spread(&runs);
-        assert_eq!(s.len(), 2);
-        assert_eq!((s[0].series.as_str(), s[0].points), ("a", 2));
-        assert!((s[0].max_sd - 1.0).abs() < 1e-12); // sd of 1, 2, 3
-        assert_eq!(s[0].suggested(), SeriesTolerance { abs: 3.0, rel: 0.0 });
-        assert_eq!(s[1].max_sd, 0.0);
-        assert_eq!(
-            s[1].suggested(),
-            SeriesTolerance {
-                abs: 1e-12,
-                rel: 1e-6
-            }
+    fn near_zero_references_use_the_absolute_floor_and_real_values_do_not() {
+        let tight = Tolerances::load(&write_tiers("zero", TIERS), "tight").unwrap();
+        // The d >= 9 eigendecomposition's float noise: 1e-30 on one machine, 5e-28 on another.
+        let r = vec![row("a", 10.0, 9.6e-31), row("a", 2.0, 9.1e-5)];
+        assert!(compare_results(&r, &[row("a", 10.0, 5e-28), r[1].clone()], &tight).passed());
+        assert!(!compare_results(&r, &[row("a", 10.0, 1e-6), r[1].clone()], &tight).passed());
+        // The smallest real quick value (9.1e-5) is still held to 1e-3 relative, not to the floor.
+        let moved = vec![row("a", 10.0, 5e-28), row("a", 2.0, 9.1e-5 * 1.002)];
+        let rep = compare_results(&r, &moved, &tight);
+        assert_eq!(rep.drifts.len(), 1);
+        // The worst relative change skips the near-zero point (its 500x change is noise).
+        let (series, x, rel) = rep.worst.clone().unwrap();
+        assert_eq!((series.as_str(), x), ("a", 2.0));
+        assert!((rel - 2e-3).abs() < 1e-9, "{rel}");
+        assert!(
+            rep.to_string()
+                .contains("worst relative change 2.0e-3 (a at x = 2)"),
+            "{rep}"
         );
     }
 
     #[test]
-    fn a_series_spanning_decades_gets_a_relative_tolerance() {
-        // x = 1: mean 1.0, sd 0.1 (10%); x = 2: mean 1e-3, sd 2e-4 (20%).
-        let runs = vec![
-            vec![row("yyt", 1.0, 0.9), row("yyt", 2.0, 0.8e-3)],
-            vec![row("yyt", 1.0, 1.0), row("yyt", 2.0, 1.0e-3)],
-            vec![row("yyt", 1.0, 1.1), row("yyt", 2.0, 1.2e-3)],
-        ];
-        let s = &seed_spread(&runs)[0];
-        assert!((s.dynamic_range - 1000.0).abs() < 1e-6);
-        assert!((s.max_rel_sd - 0.2).abs() < 1e-9);
-        assert_eq!(s.suggested(), SeriesTolerance { abs: 0.0, rel: 0.6 });
+    fn an_unknown_tier_or_a_negative_width_is_a_clear_error() {
+        let p = write_tiers("unknown", TIERS);
+        let e = format!("{:#}", Tolerances::load(&p, "tigth").unwrap_err());
+        assert!(e.contains("unknown tolerance tier 'tigth'"), "{e}");
+        assert!(e.contains("spread, tight"), "{e}");
+        let p = write_tiers("negative", "[tight]\ndefault = { rel = -1e-3 }\n");
+        let e = format!("{:#}", Tolerances::load(&p, "tight").unwrap_err());
+        assert!(e.contains("tight.default must be finite and >= 0"), "{e}");
+        let p = write_tiers("typo", "[tight]\ndefualt = { rel = 1e-3 }\n");
+        let e = format!("{:#}", Tolerances::load(&p, "tight").unwrap_err());
+        assert!(e.contains("defualt"), "{e}");
     }
 
     #[test]
-    fn a_point_missing_in_one_run_is_left_out() {
-        let runs = vec![
-            vec![row("a", 1.0, 1.0), row("a", 2.0, 5.0)],
-            vec![row("a", 1.0, 1.5)],
-        ];
-        let s = seed_spread(&runs);
-        assert_eq!(s[0].points, 1);
-    }
-
-    #[test]
-    fn rounding_up_keeps_two_significant_digits() {
-        assert_eq!(round_up_2sig(3.71e-3), 3.8e-3);
-        assert_eq!(round_up_2sig(1.5e-4), 1.5e-4);
-        assert_eq!(round_up_2sig(0.0), 0.0);
+    fn the_committed_tiers_cover_every_quick_reference_series() {
+        let path = Tolerances::default_path();
+        let tight = Tolerances::load(&path, DEFAULT_TIER).unwrap();
+        assert!(tight.same_backend);
+        assert_eq!(tight.default.map(|d| d.rel), Some(1e-3));
+        let spread = Tolerances::load(&path, "spread").unwrap();
+        let quick = repo_root().join("results").join("quick");
+        for fig in spread.series.keys() {
+            let file = crate::results::ResultsFile::open(quick.join(format!("{fig}.csv"))).unwrap();
+            for r in file.rows() {
+                assert!(
+                    spread.get(fig, &r.series).is_some(),
+                    "spread: {fig}.{}",
+                    r.series
+                );
+                assert!(tight.get(fig, &r.series).is_some());
+            }
+        }
+        assert_eq!(spread.series.len(), 7, "one spread table per quick profile");
     }
 }

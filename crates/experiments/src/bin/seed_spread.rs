@@ -1,5 +1,6 @@
 //! `seed_spread RUN.csv...`: the run-to-run spread of each series over repeated runs of one
-//! profile with different seeds, and the tolerance it suggests for `experiments/regression.toml`
+//! profile with different seeds, and the tolerance it suggests for the `spread` tier of
+//! `experiments/regression.toml`
 //! ([`experiments::regression::SeriesSpread::suggested`]: 3 standard deviations, absolute or
 //! relative to the value; deterministic series get `abs = 1e-12, rel = 1e-6`). `scripts/measure-tolerances.sh` runs the seeds and calls this.
 
@@ -34,7 +35,7 @@ fn main() -> Result<()> {
     let mut figure = String::new();
     for s in seed_spread(&runs) {
         if s.figure != figure {
-            println!("\n[{}]", s.figure);
+            println!("\n[spread.series.{}]", s.figure);
             figure = s.figure.clone();
         }
         let t = s.suggested();

@@ -15,7 +15,7 @@ pub(crate) fn check_restore_target(
     validation: Option<&ValidationSet<'_>>,
 ) -> Result<(), SimecError> {
     if params.restore_best() == RestoreBest::ValidationMse
-        && !validation.is_some_and(|v| v.x.rows() > 0)
+        && validation.is_none_or(|v| v.x.rows() == 0)
     {
         return Err(SimecError::InvalidParam {
             name: "restore_best",

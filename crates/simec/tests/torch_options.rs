@@ -153,8 +153,8 @@ fn plateau_lowers_the_learning_rate_of_a_fit() {
     assert_eq!(rates[..2], [0.01, 0.01]);
     assert!((rates[2] - 0.001).abs() < 1e-15, "{rates:?}");
     // The first two epochs are the constant fit's; then the lower rate changes the weights.
-    for e in 0..2 {
-        assert_eq!(h[e].data_loss, constant.history()[e].data_loss);
+    for (r, c) in h.iter().zip(constant.history()).take(2) {
+        assert_eq!(r.data_loss, c.data_loss, "epoch {}", r.epoch);
     }
     assert_ne!(h[2].data_loss, constant.history()[2].data_loss);
 }

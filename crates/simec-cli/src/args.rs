@@ -11,7 +11,7 @@ use std::str::FromStr;
 use burn::prelude::Device;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use simec::{Activation, Loss, OptimizerKind};
+use simec::{Activation, Loss, OptimizerKind, Plateau, RestoreBest};
 
 use crate::help::{
     EVALUATE_EXAMPLES, FIT_EXAMPLES, INFO_EXAMPLES, MAIN_EXAMPLES, PREDICT_EXAMPLES,
@@ -96,6 +96,22 @@ fn activation_parser() -> impl TypedValueParser<Value = Activation> {
 fn optimizer_parser() -> impl TypedValueParser<Value = OptimizerKind> {
     by_name(OptimizerKind::ALL.map(OptimizerKind::name))
 }
+
+fn restore_parser() -> impl TypedValueParser<Value = RestoreBest> {
+    by_name(RestoreBest::ALL.map(RestoreBest::name))
+}
+
+/// `--lr-schedule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LrScheduleKind {
+    /// The learning rate of --lr throughout.
+    Constant,
+    /// PyTorch's ReduceLROnPlateau on the training data loss (--lr-factor, --lr-patience, ...).
+    Plateau,
+}
+
+/// The heading in `simec fit --help` of the PyTorch SimEc's options.
+const TORCH: &str = "PyTorch SimEc options (from simec_torch.py; all off by default)";
 
 /// How the first row of every text input is read.
 #[derive(Debug, Clone, Copy, Args)]
@@ -209,6 +225,39 @@ pub struct FitArgs {
     /// Treat empty / NaN target (and S_ll) entries as missing and leave them out of the loss.
     #[arg(long)]
     pub allow_missing: bool,
+    /// Keep the weights of the best epoch instead of the last: train_loss (lowest mean
+    /// training data loss, penalties left out) or validation_mse (lowest MSE on the
+    /// --validation-fraction rows).
+    #[arg(long, value_parser = restore_parser(), default_value = "none", help_heading = TORCH)]
+    pub restore_best: RestoreBest,
+    /// Learning-rate schedule: plateau multiplies the rate by --lr-factor after more than
+    /// --lr-patience epochs without a relative improvement of --lr-threshold of the training
+    /// data loss (torch's ReduceLROnPlateau).
+    #[arg(long, value_enum, default_value_t = LrScheduleKind::Constant, help_heading = TORCH)]
+    pub lr_schedule: LrScheduleKind,
+    /// Plateau: factor of each reduction, in (0, 1).
+    #[arg(long, value_name = "F", default_value_t = Plateau::default().factor, help_heading = TORCH)]
+    pub lr_factor: f64,
+    /// Plateau: epochs without improvement before a reduction.
+    #[arg(long, value_name = "N", default_value_t = Plateau::default().patience, help_heading = TORCH)]
+    pub lr_patience: usize,
+    /// Plateau: relative improvement that counts, in [0, 1).
+    #[arg(long, value_name = "T", default_value_t = Plateau::default().threshold, help_heading = TORCH)]
+    pub lr_threshold: f64,
+    /// Plateau: first epochs not watched.
+    #[arg(long, value_name = "N", default_value_t = Plateau::default().warmup, help_heading = TORCH)]
+    pub lr_warmup: usize,
+    /// Plateau: lowest learning rate.
+    #[arg(long, value_name = "LR", default_value_t = Plateau::default().min_lr, help_heading = TORCH)]
+    pub min_lr: f64,
+    /// Coupled weight decay: every step uses the gradient g + WD * w of every trained weight
+    /// and bias (torch's Adam / Adamax weight_decay, not AdamW).
+    #[arg(long, value_name = "WD", default_value_t = 0.0, help_heading = TORCH)]
+    pub weight_decay: f64,
+    /// Fraction of the epochs trained before --orth-reg starts, in [0, 1): the first
+    /// ceil(F * epochs) epochs go without it (simec_torch.py: about 1/3).
+    #[arg(long, value_name = "F", default_value_t = 0.0, help_heading = TORCH)]
+    pub orth_reg_start: f64,
     /// Also write the embedding of every row of --features (in-memory model) to this file.
     #[arg(long, value_name = "FILE")]
     pub embed_out: Option<PathBuf>,

@@ -5,11 +5,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use simec::{
-    Activation, EpochReport, Loss, Matrix, Simec, SimecParams, SimecValidParams, SllTarget,
-    ValidationSet,
+    Activation, EpochReport, Loss, LrSchedule, Matrix, Plateau, RestoreBest, Simec, SimecParams,
+    SimecValidParams, SllTarget, ValidationSet,
 };
 
-use crate::args::FitArgs;
+use crate::args::{FitArgs, LrScheduleKind};
 use crate::inputs::{read_features, read_table};
 use crate::model_dir::{self, CliConfig, DataInfo, Preprocessing, TrainingSummary};
 use crate::prep;
@@ -39,6 +39,7 @@ struct Split {
 pub fn run(a: FitArgs) -> Result<()> {
     let start = Instant::now();
     check_out_dir(&a.out, a.force)?;
+    check_torch_options(&a)?;
     let inputs = read_inputs(&a)?;
     let mut params = build_params(&a);
     if let Some(w) = &inputs.frozen_last_layer {
@@ -77,6 +78,45 @@ fn check_out_dir(out: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
+/// The plateau options need `--lr-schedule plateau`; restoring by validation MSE needs
+/// validation rows.
+fn check_torch_options(a: &FitArgs) -> Result<()> {
+    let d = Plateau::default();
+    if a.lr_schedule == LrScheduleKind::Constant {
+        let set = [
+            ("--lr-factor", a.lr_factor != d.factor),
+            ("--lr-patience", a.lr_patience != d.patience),
+            ("--lr-threshold", a.lr_threshold != d.threshold),
+            ("--lr-warmup", a.lr_warmup != d.warmup),
+            ("--min-lr", a.min_lr != d.min_lr),
+        ];
+        if let Some((name, _)) = set.iter().find(|(_, changed)| *changed) {
+            bail!("{name} only applies with --lr-schedule plateau");
+        }
+    }
+    if a.restore_best == RestoreBest::ValidationMse && a.validation_fraction <= 0.0 {
+        bail!(
+            "--restore-best validation_mse needs held-out rows: pass --validation-fraction F \
+             with F > 0, or use --restore-best train_loss"
+        );
+    }
+    Ok(())
+}
+
+/// The learning-rate schedule of the options.
+fn lr_schedule(a: &FitArgs) -> LrSchedule {
+    match a.lr_schedule {
+        LrScheduleKind::Constant => LrSchedule::Constant,
+        LrScheduleKind::Plateau => LrSchedule::Plateau(Plateau {
+            factor: a.lr_factor,
+            patience: a.lr_patience,
+            threshold: a.lr_threshold,
+            warmup: a.lr_warmup,
+            min_lr: a.min_lr,
+        }),
+    }
+}
+
 /// The hyperparameters of the options, unchecked (a frozen last layer is added once read).
 fn build_params(a: &FitArgs) -> SimecParams {
     let output_activation = a.output_activation.unwrap_or(match a.loss {
@@ -99,6 +139,10 @@ fn build_params(a: &FitArgs) -> SimecParams {
         .orth_reg(a.orth_reg)
         .seed(a.seed)
         .allow_missing(a.allow_missing)
+        .restore_best(a.restore_best)
+        .lr_schedule(lr_schedule(a))
+        .weight_decay(a.weight_decay)
+        .orth_reg_start(a.orth_reg_start)
 }
 
 /// How missing target / S_ll entries are treated under `--allow-missing`.
@@ -253,16 +297,19 @@ fn split_rows(a: &FitArgs, features: &Matrix) -> Result<Split> {
 }
 
 /// Progress on stderr: the first and last epoch and about 20 in between.
-fn progress(epochs: usize, quiet: bool) -> impl FnMut(EpochReport) {
+fn progress(epochs: usize, lr: f64, quiet: bool) -> impl FnMut(EpochReport) {
     let every = (epochs / 20).max(1);
     move |r: EpochReport| {
         if quiet || !(r.epoch.is_multiple_of(every) || r.epoch == r.epochs || r.epoch == 1) {
             return;
         }
-        let val = r
+        let mut val = r
             .val_mse
             .map(|v| format!("  val_mse {}", sig(v)))
             .unwrap_or_default();
+        if r.learning_rate != lr {
+            val.push_str(&format!("  lr {}", sig(r.learning_rate)));
+        }
         eprintln!(
             "epoch {:>width$}/{}  loss {}{val}  ({:.2} s)",
             r.epoch,
@@ -291,7 +338,7 @@ fn train(
         prep::select_rows(&inputs.targets, &split.train),
     );
     let device = a.backend.device();
-    let mut progress = progress(a.epochs, a.quiet);
+    let mut progress = progress(a.epochs, a.lr, a.quiet);
     let s_ll_refs: Option<Vec<&Matrix>> = inputs.s_ll.as_ref().map(|v| v.iter().collect());
     let s_ll = s_ll_refs.map(SllTarget::slices);
     let fitted = if split.val.is_empty() {
@@ -364,6 +411,7 @@ fn cli_config(
             final_val_mse: last.and_then(|r| r.val_mse),
             best_val_mse: best.map(|b| b.0),
             best_val_epoch: best.map(|b| b.1),
+            restored_epoch: model.restored_epoch(),
             wall_s,
         },
     }
@@ -386,6 +434,12 @@ fn print_summary(a: &FitArgs, model: &Simec, config: &CliConfig, rows: usize) {
         );
     }
     println!();
+    if let Some(e) = t.restored_epoch {
+        println!(
+            "weights of epoch {e} restored (--restore-best {})",
+            a.restore_best
+        );
+    }
     println!("model written to {}", a.out.display());
     if let Some(p) = &a.embed_out {
         println!("embedding of all {rows} rows written to {}", p.display());

@@ -30,6 +30,12 @@ Examples:
   simec fit --features X.npy --targets S.npy --embedding-dim 10 --hidden 200:tanh,100:tanh \\
       --s-ll-reg 0.5 --validation-fraction 0.1 --optimizer adam --lr 0.001 --epochs 50 --out model/
 
+  # Trained like the PyTorch SimEc (simec_torch.py): Adam, weight decay, the best epoch kept,
+  # the rate lowered on a plateau, orth_reg from the second third of the epochs on:
+  simec fit --features X.csv --targets S.csv --embedding-dim 10 --optimizer adam --lr 0.0005 \\
+      --weight-decay 1e-5 --restore-best train_loss --lr-schedule plateau --orth-reg 0.1 \\
+      --orth-reg-start 0.34 --out model/
+
   # Binary relations in {0, 1} (missing ones as empty cells), cross-entropy on a sigmoid output:
   simec fit --features X.csv --targets R.csv --embedding-dim 8 --loss bce --allow-missing --out m/
 

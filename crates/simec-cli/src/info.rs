@@ -3,6 +3,8 @@
 use anyhow::Result;
 use burn::prelude::Device;
 
+use simec::{LrSchedule, RestoreBest};
+
 use crate::args::InfoArgs;
 use crate::model_dir::{self, LoadedModel};
 use crate::report::{architecture, sig, sig_opt, utc_time};
@@ -75,7 +77,56 @@ fn rows(model: &LoadedModel) -> Vec<(&'static str, String)> {
         ("architecture", architecture(s)),
     ];
     rows.extend(param_rows(model));
+    rows.extend(torch_rows(s));
     rows.extend(training_rows(&c.training));
+    rows
+}
+
+/// The PyTorch SimEc's options, one row listing those that are on (none when all are off),
+/// and the learning rates of a schedule that changed the rate.
+fn torch_rows(s: &simec::Simec) -> Vec<(&'static str, String)> {
+    let p = s.params();
+    let mut on = Vec::new();
+    if p.restore_best() != RestoreBest::None {
+        let kept = s
+            .restored_epoch()
+            .map_or(String::new(), |e| format!(", weights of epoch {e} kept"));
+        on.push(format!("restore_best {}{kept}", p.restore_best()));
+    }
+    if let LrSchedule::Plateau(q) = p.lr_schedule() {
+        on.push(format!(
+            "lr_schedule plateau (factor {}, patience {}, threshold {}, warmup {}, min_lr {})",
+            q.factor, q.patience, q.threshold, q.warmup, q.min_lr
+        ));
+    }
+    if p.weight_decay() > 0.0 {
+        on.push(format!("weight_decay {}", p.weight_decay()));
+    }
+    if p.orth_reg_start() > 0.0 {
+        on.push(format!(
+            "orth_reg_start {} (orth_reg from epoch {})",
+            p.orth_reg_start(),
+            simec::orth_free_epochs(p.orth_reg_start(), p.epochs()) + 1
+        ));
+    }
+    let mut rows = Vec::new();
+    if !on.is_empty() {
+        rows.push(("pytorch options", on.join(", ")));
+    }
+    let mut changes: Vec<String> = Vec::new();
+    let mut last = p.learning_rate();
+    for r in s.history() {
+        if r.learning_rate != last {
+            changes.push(format!("{} from epoch {}", sig(r.learning_rate), r.epoch));
+            last = r.learning_rate;
+        }
+    }
+    if !changes.is_empty() {
+        rows.push((
+            "learning rate",
+            format!("{} at first, {}", p.learning_rate(), changes.join(", ")),
+        ));
+    }
     rows
 }
 

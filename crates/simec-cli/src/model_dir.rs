@@ -152,6 +152,9 @@ pub struct TrainingSummary {
     /// Epoch of the smallest held-out MSE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub best_val_epoch: Option<usize>,
+    /// Epoch whose weights `--restore-best` kept (absent: the last epoch's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored_epoch: Option<usize>,
     /// Wall-clock seconds of the whole fit (training and validation passes).
     pub wall_s: f64,
 }

@@ -93,6 +93,7 @@ pub struct Simec {
     n_targets: usize,
     history: Vec<EpochReport>,
     w_l: Matrix,
+    restored_epoch: Option<usize>,
 }
 
 impl Simec {
@@ -113,7 +114,20 @@ impl Simec {
             n_targets,
             history,
             w_l,
+            restored_epoch: None,
         })
+    }
+
+    /// Records that the weights are those of the 1-based epoch `epoch` (best-epoch restore).
+    pub(crate) fn with_restored_epoch(mut self, epoch: Option<usize>) -> Self {
+        self.restored_epoch = epoch;
+        self
+    }
+
+    /// The 1-based epoch whose weights the model holds when [`crate::SimecParams::restore_best`]
+    /// restored them; `None` for the last epoch's weights without restore.
+    pub fn restored_epoch(&self) -> Option<usize> {
+        self.restored_epoch
     }
 
     /// The embedding `Y = f'(X)`, `m x d`.

@@ -49,6 +49,9 @@
 //!   of a rectangular similarity matrix (paper section 2.2; recipe in its docs).
 //! - [`SimecValidParams::fit_with_validation`] reports the MSE on held-out rows after every
 //!   epoch ([`EpochReport::val_mse`]).
+//! - The PyTorch SimEc's training options (`simec_torch.py`), all off by default:
+//!   [`SimecParams::restore_best`], [`SimecParams::lr_schedule`] ([`Plateau`]),
+//!   [`SimecParams::weight_decay`], [`SimecParams::orth_reg_start`].
 //! - [`Simec::save`] / [`Simec::load`] store a fitted model in a directory (a TOML file with a
 //!   `format_version` plus burn's burnpack weights; see [`persist`]).
 //!
@@ -74,13 +77,15 @@ pub mod model;
 pub mod optim;
 pub mod persist;
 pub mod regularizers;
+mod restore;
 pub mod training;
 
 pub use algorithms::Simec;
 pub use data::{Matrix, SllTarget, ValidationSet, SYMMETRY_RTOL};
 pub use error::SimecError;
 pub use hyperparams::{
-    Activation, HiddenLayer, Loss, OptimizerKind, SimecParams, SimecValidParams,
+    orth_free_epochs, Activation, HiddenLayer, Loss, LrSchedule, OptimizerKind, Plateau,
+    RestoreBest, SimecParams, SimecValidParams,
 };
 pub use optim::Adamax;
 pub use persist::MODEL_FORMAT_VERSION;

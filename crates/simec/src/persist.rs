@@ -7,7 +7,12 @@
 //!   (`[params]`: the serde form of [`crate::SimecParams`], the same keys a figure config
 //!   uses) and the training history
 //!   (`[history]`: per-epoch `loss`, `seconds` and, when a validation set was used, `val_mse`,
-//!   `nan` for an epoch without one).
+//!   `nan` for an epoch without one; `data_loss` only where it differs from `loss` somewhere
+//!   (a penalty was on), `learning_rate` only where a schedule changed it, else they are read
+//!   as `loss` and the `learning_rate` of `[params]`), and `restored_epoch` when
+//!   [`crate::SimecParams::restore_best`] restored an epoch's weights. Files without these
+//!   optional keys (written before they existed) read as before; their `data_loss` is read as
+//!   `loss`, penalties included.
 //! - [`WEIGHTS_FILE`] (`weights.bpk`): the network's parameters in burn's burnpack record
 //!   format ([`burn::store::ModuleRecord`]), keyed by module path (`hidden.0.weight`,
 //!   `embedding.bias`, `last.weight`, ...), f32.
@@ -55,6 +60,8 @@ struct ModelFile {
     weights: String,
     fixed_last_layer: bool,
     params: SimecParams,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restored_epoch: Option<usize>,
     history: HistoryFile,
 }
 
@@ -65,6 +72,10 @@ struct HistoryFile {
     seconds: Vec<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     val_mse: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    data_loss: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    learning_rate: Option<Vec<f64>>,
 }
 
 fn io_error(path: &Path, what: &str, e: impl std::fmt::Display) -> SimecError {
@@ -112,10 +123,13 @@ impl Simec {
             weights: WEIGHTS_FILE.to_string(),
             fixed_last_layer: p.fixed_last_layer().is_some(),
             params: p.as_params().clone(),
+            restored_epoch: self.restored_epoch(),
             history: HistoryFile {
                 loss: history.iter().map(|r| r.loss).collect(),
                 seconds: history.iter().map(|r| r.seconds).collect(),
                 val_mse,
+                data_loss: column_unless(history, |r| r.data_loss, |r| r.loss),
+                learning_rate: column_unless(history, |r| r.learning_rate, |_| p.learning_rate()),
             },
         };
         let path = dir.join(MODEL_FILE);
@@ -143,7 +157,12 @@ impl Simec {
         let mut params = params
             .check()
             .map_err(|e| model_error(&path, format!("[params]: {e}")))?;
-        let history = history_from_file(&file.history, params.epochs(), &path)?;
+        let history = history_from_file(
+            &file.history,
+            params.epochs(),
+            params.learning_rate(),
+            &path,
+        )?;
 
         let plain = device.clone().without_autodiff();
         let mut rng = StdRng::seed_from_u64(params.seed());
@@ -157,8 +176,33 @@ impl Simec {
         if file.fixed_last_layer {
             params.set_fixed_last_layer(Matrix::from_tensor(net.w_l())?);
         }
-        Simec::new(net, plain, params, file.input_dim, file.n_targets, history)
+        if let Some(e) = file.restored_epoch.filter(|&e| e < 1 || e > history.len()) {
+            return Err(model_error(
+                &path,
+                format!(
+                    "restored_epoch = {e} is not one of the {} epochs of [history]",
+                    history.len()
+                ),
+            ));
+        }
+        Ok(
+            Simec::new(net, plain, params, file.input_dim, file.n_targets, history)?
+                .with_restored_epoch(file.restored_epoch),
+        )
     }
+}
+
+/// The per-epoch `value`s of `history`, or `None` when each equals its `fallback` (the value
+/// a reader assumes for a missing column).
+fn column_unless(
+    history: &[EpochReport],
+    value: impl Fn(&EpochReport) -> f64,
+    fallback: impl Fn(&EpochReport) -> f64,
+) -> Option<Vec<f64>> {
+    history
+        .iter()
+        .any(|r| value(r).to_bits() != fallback(r).to_bits())
+        .then(|| history.iter().map(value).collect())
 }
 
 /// The weights file named in the model file: a plain file name inside `dir`.
@@ -231,17 +275,24 @@ fn upgrade_v1(table: &mut toml::Table) -> Result<(), String> {
 fn history_from_file(
     f: &HistoryFile,
     epochs: usize,
+    learning_rate: f64,
     path: &Path,
 ) -> Result<Vec<EpochReport>, SimecError> {
     let n = f.loss.len();
-    let val_len = f.val_mse.as_ref().map_or(n, Vec::len);
-    if f.seconds.len() != n || val_len != n {
+    let len = |v: &Option<Vec<f64>>| v.as_ref().map_or(n, Vec::len);
+    let lens = [
+        f.seconds.len(),
+        len(&f.val_mse),
+        len(&f.data_loss),
+        len(&f.learning_rate),
+    ];
+    if lens.iter().any(|&l| l != n) {
         return Err(model_error(
             path,
             format!(
-                "[history]: loss, seconds and val_mse have {n}, {} and {val_len} entries; \
-                 expected equal lengths",
-                f.seconds.len()
+                "[history]: loss, seconds, val_mse, data_loss and learning_rate have {n}, {}, \
+                 {}, {} and {} entries; expected equal lengths",
+                lens[0], lens[1], lens[2], lens[3]
             ),
         ));
     }
@@ -250,6 +301,8 @@ fn history_from_file(
             epoch: i + 1,
             epochs,
             loss: f.loss[i],
+            data_loss: f.data_loss.as_ref().map_or(f.loss[i], |v| v[i]),
+            learning_rate: f.learning_rate.as_ref().map_or(learning_rate, |v| v[i]),
             seconds: f.seconds[i],
             val_mse: f.val_mse.as_ref().map(|v| v[i]).filter(|v| !v.is_nan()),
         })

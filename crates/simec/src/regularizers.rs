@@ -166,6 +166,16 @@ impl Penalty {
             .expect("k >= 2 slices")
     }
 
+    /// The same penalties without the orthogonality term (for the epochs before
+    /// [`crate::SimecParams::orth_reg_start`]).
+    pub(crate) fn without_orth(&self) -> Self {
+        Self {
+            orth_reg: 0.0,
+            off_diagonal: None,
+            ..self.clone()
+        }
+    }
+
     /// The weighted sum of all penalty terms of `net`, or `None` when all strengths are 0.
     pub fn total(&self, net: &SimecNet) -> Option<Tensor<1>> {
         let mut terms: Vec<Tensor<1>> = Vec::new();

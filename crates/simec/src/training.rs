@@ -17,8 +17,9 @@ use crate::data::{
 use crate::error::SimecError;
 use crate::hyperparams::{Activation, Loss, SimecValidParams};
 use crate::model::SimecNet;
-use crate::optim::module_optimizer;
+use crate::optim::{module_optimizer, LrControl};
 use crate::regularizers::Penalty;
+use crate::restore::{check_restore_target, BestEpoch};
 
 /// Progress of one finished epoch, handed to the callback of
 /// [`SimecValidParams::fit_with_callback`].
@@ -31,6 +32,13 @@ pub struct EpochReport {
     /// Mean training loss of the epoch (batch losses weighted by batch size, penalties
     /// included), as keras reports it.
     pub loss: f64,
+    /// The same mean of the data term alone (without the penalties); what a plateau
+    /// [`crate::LrSchedule`] and [`crate::RestoreBest::TrainLoss`] watch. Equal to `loss`
+    /// when all penalty strengths are 0.
+    pub data_loss: f64,
+    /// The learning rate of the epoch's steps ([`crate::SimecParams::learning_rate`] unless a
+    /// [`crate::LrSchedule`] lowered it).
+    pub learning_rate: f64,
     /// Wall-clock seconds of the epoch's training steps (without the validation pass).
     pub seconds: f64,
     /// Mean squared error of the predictions on the validation rows after this epoch, over
@@ -96,16 +104,20 @@ pub fn loss_term(
 /// The full loss of one batch with the MSE data term: data loss plus every penalty.
 #[cfg(test)]
 pub(crate) fn batch_loss(net: &SimecNet, batch: &Batch, penalty: &Penalty) -> Tensor<1> {
-    batch_loss_with(net, Loss::Mse, batch, penalty)
+    match batch_loss_parts(net, Loss::Mse, batch, penalty) {
+        (loss, Some(p)) => loss + p,
+        (loss, None) => loss,
+    }
 }
 
-/// The full loss of one batch: the `loss_kind` data term plus every penalty.
-pub(crate) fn batch_loss_with(
+/// The `loss_kind` data term of one batch and the sum of the penalties (`None` when all
+/// strengths are 0), each `[1]`.
+fn batch_loss_parts(
     net: &SimecNet,
     loss_kind: Loss,
     batch: &Batch,
     penalty: &Penalty,
-) -> Tensor<1> {
+) -> (Tensor<1>, Option<Tensor<1>>) {
     let logits = net.logits(batch.x.clone()); // [b, K]
     let loss = loss_term(
         loss_kind,
@@ -114,10 +126,7 @@ pub(crate) fn batch_loss_with(
         batch.targets.clone(),
         batch.mask.as_ref(),
     ); // [1]
-    match penalty.total(net) {
-        Some(p) => loss + p,
-        None => loss,
-    }
+    (loss, penalty.total(net))
 }
 
 /// What validation learned about the input.
@@ -290,6 +299,57 @@ pub(crate) fn present_mse(pred: &Matrix, targets: &Matrix) -> Option<f64> {
     (count > 0).then(|| sum / count as f64)
 }
 
+/// One pass over the shuffled training rows at learning rate `lr`; returns the trained
+/// network, the epoch's mean loss and its mean data term (see [`EpochReport`]).
+#[allow(clippy::too_many_arguments)]
+fn run_epoch(
+    mut net: SimecNet,
+    optim: &mut burn::optim::ModuleOptimizer,
+    lr: f64,
+    params: &SimecValidParams,
+    data: &TrainData,
+    penalty: &Penalty,
+    rng: &mut StdRng,
+    plain: &Device,
+) -> Result<(SimecNet, f64, f64), SimecError> {
+    let m = data.rows();
+    let order = epoch_order(rng, m);
+    let order = Tensor::<1, Int>::from_data(TensorData::new(order, [m]), plain); // [m]
+    let mut loss_sum = Tensor::<1>::zeros([1], plain); // [1]
+    let mut data_sum: Option<Tensor<1>> = None; // [1], only while a penalty is on
+    for (s, e) in batch_ranges(m, params.batch_size()) {
+        let idx = order.clone().narrow(0, s, e - s); // [b]
+        let batch = data.batch(idx);
+        let weight = (e - s) as f64;
+        let loss = match batch_loss_parts(&net, params.loss(), &batch, penalty) {
+            (data_term, Some(p)) => {
+                let part = data_term.clone().inner().mul_scalar(weight);
+                data_sum = Some(match data_sum {
+                    Some(sum) => sum + part,
+                    None => part,
+                });
+                data_term + p
+            }
+            (data_term, None) => data_term,
+        }; // [1]
+        loss_sum = loss_sum + loss.clone().inner().mul_scalar(weight);
+        let grads = GradientsParams::from_grads(loss.backward(), &net);
+        net = optim.step(lr, net, grads);
+    }
+    let mean = |sum: Tensor<1>| -> Result<f64, SimecError> {
+        let total = sum
+            .try_into_scalar::<f32>()
+            .map_err(|e| SimecError::Device(format!("{e:?}")))?;
+        Ok(total as f64 / m as f64)
+    };
+    let loss = mean(loss_sum)?;
+    let data_loss = match data_sum {
+        Some(sum) => mean(sum)?,
+        None => loss,
+    };
+    Ok((net, loss, data_loss))
+}
+
 /// Trains a network on validated input; see [`SimecValidParams::fit_with_validation`].
 pub(crate) fn train(
     params: &SimecValidParams,
@@ -304,6 +364,7 @@ pub(crate) fn train(
     if let Some(v) = validation {
         validate_holdout(params, x.cols(), targets.cols(), v)?;
     }
+    check_restore_target(params, validation)?;
     let plain = device.clone().without_autodiff();
     let ad = device.clone().autodiff();
     let mut rng = StdRng::seed_from_u64(params.seed());
@@ -316,27 +377,31 @@ pub(crate) fn train(
         let data = TensorData::new(w.data().to_vec(), [w.rows(), w.cols()]);
         net.last.weight = Param::from_data(data, &ad).set_require_grad(false);
     }
-    let mut optim = module_optimizer(params.optimizer());
-    let m = data.rows();
+    let mut optim = module_optimizer(params.optimizer(), params.weight_decay());
+    let mut lr = LrControl::new(params.lr_schedule(), params.learning_rate());
+    let mut best = BestEpoch::new(params.restore_best());
+    // The orthogonality penalty waits for orth_reg_start; otherwise one penalty throughout.
+    let early_penalty = (params.orth_reg_start() > 0.0).then(|| penalty.without_orth());
     let mut history = Vec::with_capacity(params.epochs());
 
     for epoch in 1..=params.epochs() {
         let start = Instant::now();
-        let order = epoch_order(&mut rng, m);
-        let order = Tensor::<1, Int>::from_data(TensorData::new(order, [m]), &plain); // [m]
-        let mut loss_sum = Tensor::<1>::zeros([1], &plain); // [1]
-        for (s, e) in batch_ranges(m, params.batch_size()) {
-            let idx = order.clone().narrow(0, s, e - s); // [b]
-            let batch = data.batch(idx);
-            let loss = batch_loss_with(&net, params.loss(), &batch, &penalty); // [1]
-            loss_sum = loss_sum + loss.clone().inner().mul_scalar((e - s) as f64);
-            let grads = GradientsParams::from_grads(loss.backward(), &net);
-            net = optim.step(params.learning_rate(), net, grads);
-        }
-        let loss = loss_sum
-            .try_into_scalar::<f32>()
-            .map_err(|e| SimecError::Device(format!("{e:?}")))? as f64
-            / m as f64;
+        let penalty = match &early_penalty {
+            Some(early) if !params.orth_reg_active(epoch) => early,
+            _ => &penalty,
+        };
+        let learning_rate = lr.lr();
+        let (trained, loss, data_loss) = run_epoch(
+            net,
+            &mut optim,
+            learning_rate,
+            params,
+            &data,
+            penalty,
+            &mut rng,
+            &plain,
+        )?;
+        net = trained;
         if !loss.is_finite() {
             return Err(SimecError::Diverged { epoch, loss });
         }
@@ -353,18 +418,27 @@ pub(crate) fn train(
             epoch,
             epochs: params.epochs(),
             loss,
+            data_loss,
+            learning_rate,
             seconds,
             val_mse,
         };
+        lr.end_epoch(epoch, data_loss);
+        best.observe(&report, &net);
         history.push(report);
         callback(report);
     }
-    Simec::new(
-        net.valid(),
+    let (net, restored_epoch) = match best.kept {
+        Some((epoch, kept)) => (kept, Some(epoch)),
+        None => (net.valid(), None),
+    };
+    Ok(Simec::new(
+        net,
         plain,
         params.clone(),
         x.cols(),
         checked.n_targets,
         history,
-    )
+    )?
+    .with_restored_epoch(restored_epoch))
 }

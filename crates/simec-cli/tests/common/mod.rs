@@ -10,6 +10,11 @@ use rand::{Rng, SeedableRng};
 use simec::Matrix;
 use simec_cli::table::{write_matrix, Table};
 
+/// A path as the `&str` argument of the binary.
+pub fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
 /// The result of one run of the binary.
 pub struct Run {
     pub ok: bool,

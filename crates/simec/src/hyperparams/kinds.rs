@@ -178,3 +178,42 @@ impl OptimizerKind {
 }
 
 named_enum!(OptimizerKind, "optimizer", "expected one of adamax, adam");
+
+/// Which epoch's weights a fit keeps (an option of the PyTorch SimEc, `simec_torch.py`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum RestoreBest {
+    /// The last epoch's weights (the paper's keras training; default).
+    #[default]
+    None,
+    /// The weights at the end of the epoch with the lowest mean training data loss (the data
+    /// term without the penalties, as `simec_torch.py`; the later of equal epochs).
+    TrainLoss,
+    /// The weights at the end of the epoch with the lowest validation MSE
+    /// ([`crate::EpochReport::val_mse`]; the later of equal epochs). Needs a validation set
+    /// with at least one row ([`crate::SimecValidParams::fit_with_validation`]).
+    ValidationMse,
+}
+
+impl RestoreBest {
+    /// Every choice, in declaration order.
+    pub const ALL: [RestoreBest; 3] = [
+        RestoreBest::None,
+        RestoreBest::TrainLoss,
+        RestoreBest::ValidationMse,
+    ];
+
+    /// Name: `none`, `train_loss`, `validation_mse`; [`FromStr`] parses it back.
+    pub fn name(self) -> &'static str {
+        match self {
+            RestoreBest::None => "none",
+            RestoreBest::TrainLoss => "train_loss",
+            RestoreBest::ValidationMse => "validation_mse",
+        }
+    }
+}
+
+named_enum!(
+    RestoreBest,
+    "restore_best",
+    "expected one of none, train_loss, validation_mse"
+);

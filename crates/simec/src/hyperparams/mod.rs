@@ -8,8 +8,10 @@ use crate::data::Matrix;
 use crate::error::SimecError;
 
 mod kinds;
+mod torch;
 
 pub use kinds::{Activation, HiddenLayer, Loss, OptimizerKind};
+pub use torch::{orth_free_epochs, LrSchedule, Plateau, RestoreBest};
 
 /// Validated hyperparameters of a similarity encoder: a [`SimecParams`] that passed
 /// [`SimecParams::check`], read through the getters below. To change a value go back with
@@ -103,14 +105,18 @@ impl SimecValidParams {
 /// Defaults ([`Default`]): `embedding_dim` 0 (unset: [`SimecParams::check`] refuses it until
 /// it is set), no hidden layers (linear SimEc), linear output, 1 slice, 25 epochs, batch 32,
 /// Adamax with learning rate 0.002 (keras' default), all regularizers 0, seed 42,
-/// `allow_missing = false`, [`Loss::Mse`], a trained last layer.
+/// `allow_missing = false`, [`Loss::Mse`], a trained last layer, and none of the PyTorch
+/// SimEc's options (see [`SimecParams::restore_best`], [`SimecParams::lr_schedule`],
+/// [`SimecParams::weight_decay`], [`SimecParams::orth_reg_start`]).
 ///
 /// # Serialized form
 ///
 /// Any subset of the keys `embedding_dim`, `hidden`, `output_activation`, `n_slices`,
 /// `epochs`, `batch_size`, `learning_rate`, `optimizer`, `l2_reg`, `l2_reg_emb`,
-/// `l2_reg_out`, `s_ll_reg`, `orth_reg`, `seed`, `allow_missing`, `loss` (missing keys take
-/// the defaults; unknown keys are an error). Activations, loss and optimizer are their
+/// `l2_reg_out`, `s_ll_reg`, `orth_reg`, `seed`, `allow_missing`, `loss`, and the PyTorch
+/// SimEc's `restore_best`, `lr_schedule`, `weight_decay`, `orth_reg_start` (missing keys take
+/// the defaults; unknown keys are an error; these four are written only when not at their
+/// defaults). Activations, loss and optimizer are their
 /// `name()`; `hidden` is a list of `[units, "activation"]` pairs; `seed` is an integer, or a
 /// decimal string above `i64::MAX` (TOML integers are `i64`). In TOML:
 ///
@@ -142,6 +148,14 @@ pub struct SimecParams {
     pub(crate) seed: u64,
     pub(crate) allow_missing: bool,
     pub(crate) loss: Loss,
+    #[serde(skip_serializing_if = "torch::is_default")]
+    pub(crate) restore_best: RestoreBest,
+    #[serde(skip_serializing_if = "torch::is_default")]
+    pub(crate) lr_schedule: LrSchedule,
+    #[serde(skip_serializing_if = "torch::is_default")]
+    pub(crate) weight_decay: f64,
+    #[serde(skip_serializing_if = "torch::is_default")]
+    pub(crate) orth_reg_start: f64,
     #[serde(skip)]
     pub(crate) fixed_last_layer: Option<Matrix>,
 }
@@ -165,6 +179,10 @@ impl Default for SimecParams {
             seed: 42,
             allow_missing: false,
             loss: Loss::Mse,
+            restore_best: RestoreBest::None,
+            lr_schedule: LrSchedule::Constant,
+            weight_decay: 0.0,
+            orth_reg_start: 0.0,
             fixed_last_layer: None,
         }
     }
@@ -332,6 +350,7 @@ impl SimecParams {
                 return Err(invalid(name, v.to_string(), "must be finite and >= 0"));
             }
         }
+        p.check_torch_options()?;
         if let Some(i) = p.hidden.iter().position(|l| l.units < 1) {
             return Err(invalid(
                 "hidden_layers",

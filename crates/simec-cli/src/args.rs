@@ -174,10 +174,10 @@ pub struct FitArgs {
     /// Strength of the orthogonality penalty on W_l.
     #[arg(long, value_name = "L", default_value_t = 0.0)]
     pub orth_reg: f64,
-    /// L2 penalty of the hidden layers' kernels.
+    /// L2 penalty of the hidden layers' kernels (simec.py's default: 1e-8).
     #[arg(long, value_name = "L", default_value_t = 0.0)]
     pub l2_reg: f64,
-    /// L2 penalty of the embedding layer's kernel.
+    /// L2 penalty of the embedding layer's kernel (simec.py's default: 1e-5).
     #[arg(long, value_name = "L", default_value_t = 0.0)]
     pub l2_reg_emb: f64,
     /// L2 penalty of W_l.
@@ -197,7 +197,7 @@ pub struct FitArgs {
     /// Optimizer: adamax (keras' defaults, the paper's) or adam (beta 0.9 / 0.999, eps 1e-7).
     #[arg(long, value_parser = optimizer_parser(), default_value = "adamax")]
     pub optimizer: OptimizerKind,
-    /// Learning rate.
+    /// Learning rate (keras' Adamax default; simec.py's default: 0.0005).
     #[arg(long, value_name = "LR", default_value_t = 0.002)]
     pub lr: f64,
     /// Passes over the training rows.

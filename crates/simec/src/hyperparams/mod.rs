@@ -109,6 +109,12 @@ impl SimecValidParams {
 /// SimEc's options (see [`SimecParams::restore_best`], [`SimecParams::lr_schedule`],
 /// [`SimecParams::weight_decay`], [`SimecParams::orth_reg_start`]).
 ///
+/// Three defaults differ from the authors' `simec.py` `SimilarityEncoder`, which uses Adamax
+/// with learning rate 0.0005, `l2_reg` 1e-8 and `l2_reg_emb` 1e-5 (its other defaults equal
+/// these): here the optimizer keeps keras' own default rate and no penalty is on unless asked
+/// for. The paper's figures set every value explicitly (`experiments/*.toml`), so they do not
+/// depend on these defaults.
+///
 /// # Serialized form
 ///
 /// Any subset of the keys `embedding_dim`, `hidden`, `output_activation`, `n_slices`,

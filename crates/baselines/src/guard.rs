@@ -160,8 +160,9 @@ impl KrylovProbe {
 
     /// `w_j = sign A v_j` (`v_j`, `w_j`: `[n, b]` column-major, `a`: `[n, n]`), with the probe's
     /// next step in the same dgemm while it has steps left. The solver calls it for its blocks
-    /// `V_0, V_1, ..` in order; `w_j` is bit-identical to a dgemm of `v_j` alone (each entry of a
-    /// dgemm product is accumulated alike whatever the number of columns).
+    /// `V_0, V_1, ..` in order; `w_j` is bit-identical to a dgemm of `v_j` alone (OpenBLAS
+    /// accumulates each entry of the product alike whatever the number of columns; tested at the
+    /// solver's block widths).
     ///
     /// # Errors
     /// [`BaselineError::TooLarge`] for sizes beyond BLAS integers.

@@ -17,17 +17,18 @@
 //! results are deterministic for a given matrix, OpenBLAS build and thread count.
 //!
 //! A fixed start block cannot see an eigenvector orthogonal to it: the residual test would then
-//! accept genuine but not leading pairs. So after convergence an independent check
-//! ([`crate::guard`]: a short block Krylov iteration on the deflated matrix from a Gaussian block
-//! of its own seed) looks for an eigenvalue beyond the `k`-th returned one; when it finds one, the
-//! solver gives up and `dsyevr` decides. Results where nothing was missed are unchanged by it.
+//! accept genuine but not leading pairs. So an independent check ([`KrylovProbe`]: a short block
+//! Krylov iteration from a Gaussian block of its own seed, its products fused with the first
+//! cycle's, the returned eigenvectors projected out of it after convergence) looks for an
+//! eigenvalue beyond the `k`-th returned one; when it finds one, the solver gives up and `dsyevr`
+//! decides. Results where nothing was missed are unchanged by it.
 
 use nalgebra::{DMatrix, DVector};
 use rand_mt::Mt64;
 
 use crate::blas::gemm_slices;
 use crate::eigen::{eigen_full_unchecked, Eigen};
-use crate::guard::{deflated_projection, GUARD_MARGIN, GUARD_SEED, GUARD_STEPS, GUARD_WIDTH};
+use crate::guard::{KrylovProbe, GUARD_SEED, GUARD_STEPS, GUARD_WIDTH};
 use crate::BaselineError;
 
 /// Smallest order for which the Krylov path is tried; below it `dsyevr` takes well under a second.
@@ -86,8 +87,10 @@ pub(crate) fn krylov_params(n: usize, k: usize) -> Option<KrylovParams> {
 }
 
 /// The `k` largest (`top`, returned descending) or smallest (returned ascending) eigenpairs of the
-/// symmetric `a` (`[n, n]`, validated by the caller, `1 <= k <= p.block`, `p.block * p.depth <= n`),
-/// or `Ok(None)` when the residual test is not met within `p.max_cycles` cycles.
+/// symmetric `a` (`[n, n]`, validated by the caller, `1 <= k <= p.block`, `p.depth >=`
+/// [`GUARD_STEPS`], `p.block * p.depth + GUARD_WIDTH * GUARD_STEPS <= n`), or `Ok(None)` when the
+/// residual test is not met within `p.max_cycles` cycles or the missed-eigenvalue check
+/// ([`KrylovProbe`]) fires.
 ///
 /// # Errors
 /// [`BaselineError::TooLarge`] for sizes beyond BLAS integers, [`BaselineError::Lapack`] if the
@@ -102,7 +105,11 @@ pub(crate) fn eigen_extreme_krylov(
     let b = p.block;
     let s = b * p.depth;
     assert!(
-        1 <= k && k <= b && s <= n && a.ncols() == n,
+        1 <= k
+            && k <= b
+            && p.depth >= GUARD_STEPS
+            && s + GUARD_WIDTH * GUARD_STEPS <= n
+            && a.ncols() == n,
         "eigen_extreme_krylov: k = {k}, basis {b} x {}, matrix {n} x {}",
         p.depth,
         a.ncols()
@@ -116,23 +123,14 @@ pub(crate) fn eigen_extreme_krylov(
     if !orthonormalize_block(&mut v, n, 0, b, &mut rng)? {
         return Ok(None);
     }
+    // The first cycle's products also carry the missed-eigenvalue check's blocks.
+    let mut probe = KrylovProbe::new(n, GUARD_SEED);
     let mut w0_known = false;
     let (mut best, mut stalled) = (f64::INFINITY, 0);
     for _cycle in 0..p.max_cycles {
         if !w0_known {
             // W_0 = sign A V_0: [n, b]
-            gemm_slices(
-                false,
-                false,
-                n,
-                b,
-                n,
-                sign,
-                a.as_slice(),
-                &v[..n * b],
-                0.0,
-                &mut w[..n * b],
-            )?;
+            probe.product(a.as_slice(), sign, &v[..n * b], &mut w[..n * b])?;
         }
         for j in 1..p.depth {
             let (done, next) = (j * b, (j + 1) * b);
@@ -144,7 +142,7 @@ pub(crate) fn eigen_extreme_krylov(
             }
             // W_j = sign A V_j: [n, b]
             let (v_j, w_j) = (&v[done * n..next * n], &mut w[done * n..next * n]);
-            gemm_slices(false, false, n, b, n, sign, a.as_slice(), v_j, 0.0, w_j)?;
+            probe.product(a.as_slice(), sign, v_j, w_j)?;
         }
         // Rayleigh-Ritz: H = V^T W, [s, s], symmetrized against rounding.
         let mut h = vec![0.0_f64; s * s];
@@ -198,7 +196,7 @@ pub(crate) fn eigen_extreme_krylov(
                 .map(|i| (gram[i] - f64::from(u8::from(i % (k + 1) == 0))).abs())
                 .fold(0.0, f64::max);
             if worst_residual(n, theta, &x, &ax_k) <= p.rtol * scale && ortho <= ORTHO_TOL {
-                if misses_an_extreme_pair(a, sign, &x[..n * k], theta[k - 1], scale)? {
+                if probe.misses(&x[..n * k], &ax_k, theta[k - 1], scale)? {
                     return Ok(None);
                 }
                 let values = DVector::from_iterator(k, theta.iter().map(|t| sign * t));
@@ -226,63 +224,6 @@ pub(crate) fn eigen_extreme_krylov(
         w[..n * b].copy_from_slice(&ax);
     }
     Ok(None)
-}
-
-/// Whether the deflated check ([`crate::guard`]) finds an eigenvalue of `sign A` above the `k`-th
-/// accepted Ritz value `theta_k` that the Krylov iteration missed: with `X_k` (`[n, k]`, the
-/// accepted, orthonormal Ritz vectors) and `mu` the largest Ritz value of
-/// [`deflated_projection`]'s `H` (symmetrized), a pair is missed when
-/// `mu > theta_k + GUARD_MARGIN * scale`. Also `true` when the check's basis could not be kept
-/// orthonormal (the caller then runs `dsyevr`).
-///
-/// No false alarm: `mu <= lambda*`, the largest eigenvalue of `sign A` on `span(X_k)^⊥`, always
-/// (Rayleigh-Ritz), and when the returned pairs are the top `k`, `lambda* <= theta_{k+1} + ||R||`
-/// (`R = A X_k - X_k Theta`, `||R|| <= sqrt(k) rtol scale`), below the margin (`1e3 rtol scale`).
-///
-/// Detection (block Krylov bound, Saad 1980; `n' = n - k`, `w` = [`GUARD_WIDTH`], `t` =
-/// [`GUARD_STEPS`]): with `lambda'_min`, `lambda'_{w+1}` the smallest and `(w+1)`-th largest
-/// eigenvalues of the deflated operator and `gamma = (lambda* - lambda'_{w+1}) / (lambda'_{w+1} -
-/// lambda'_min)`, `lambda* - mu <= (lambda* - lambda'_min) tan^2(phi) / T_{t-1}(1 + 2 gamma)^2`,
-/// `phi` the angle between the eigenvector of `lambda*` and the Gaussian start block, for which
-/// `cos^2(phi) ~ Beta(w/2, (n'-w)/2)`: `P[cos^2(phi) < delta w / n'] <= (e delta)^(w/2)`. So a
-/// missed `lambda*` is reported, except with that probability, when
-/// `(lambda* - lambda'_min) n' / (delta w T_{t-1}(1 + 2 gamma)^2) < lambda* - theta_k - margin`.
-/// Example, the case at `n = 2000` (missed 1.0, `theta_k = 0.90`, the rest below 0.3 and
-/// above 0): `T_2(5.67)^2 = 4000`, and `delta = 0.03` (failure probability `0.08^8 < 2e-9`) gives
-/// only `mu >= 1 - 1990 / (0.48 * 4000) = -0.04`: at `t = 3` steps the bound proves nothing for
-/// that case (nor does the gap-free bound of
-/// Kuczyński & Woźniakowski 1992). `t = 3` is what the check can afford (each
-/// step is one `[n, n] x [n, w]` product, about 6% of `eigen_top10_8000`); in practice it finds
-/// the tests' constructions (missed eigenvector orthogonal to the start block, top and bottom),
-/// which `t = 2` does not.
-///
-/// # Errors
-/// [`BaselineError::TooLarge`], or [`BaselineError::Lapack`] if `dsyevd` fails on `H`.
-fn misses_an_extreme_pair(
-    a: &DMatrix<f64>,
-    sign: f64,
-    x_k: &[f64],
-    theta_k: f64,
-    scale: f64,
-) -> Result<bool, BaselineError> {
-    let n = a.nrows();
-    let h = deflated_projection(
-        a.as_slice(),
-        n,
-        sign,
-        x_k,
-        GUARD_WIDTH,
-        GUARD_STEPS,
-        GUARD_SEED,
-    )?;
-    let Some(mut h) = h else {
-        return Ok(true);
-    };
-    let ht = h.transpose();
-    h += ht;
-    h *= 0.5;
-    let mu = eigen_full_unchecked(h)?.values[0]; // descending
-    Ok(mu > theta_k + GUARD_MARGIN * scale)
 }
 
 /// `max_j ||ax_j - theta_j x_j||` over the first `theta.len()` columns of the `[n, *]` slices.

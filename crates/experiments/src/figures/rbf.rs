@@ -20,7 +20,8 @@
 
 use anyhow::{bail, Context, Result};
 
-use super::sweep::{Method, MethodKind, SeriesId, Split, Task};
+use super::scoring::fit_yyt_train_test;
+use super::sweep::{Computed, Method, MethodKind, SeriesId, Split, Step, Task};
 use crate::config::SimecArch;
 use crate::convert::to_simec;
 use crate::data::PaperSplit;
@@ -146,6 +147,23 @@ impl RbfSetup {
             s_train: &self.kernels.k,
             s_test: &self.kernels.k_test,
         }
+    }
+
+    /// Trains a Figure 4 SimEc point on `targets` `[m, n]`, with the S_ll term on `s_ll`
+    /// `[n, n]` when its `s_ll_reg` is positive, and scores it against the complete `K` and
+    /// `K_test`: the MSEs of `simec_train` and `simec_test`.
+    ///
+    /// # Errors
+    /// Model errors (shapes, divergence) and scoring errors.
+    pub fn fit_simec<S>(
+        &self,
+        params: &simec::SimecValidParams,
+        targets: &simec::Matrix,
+        s_ll: &simec::Matrix,
+        step: Step<'_, S>,
+    ) -> Result<Computed> {
+        let sll = (params.s_ll_reg() > 0.0).then(|| simec::SllTarget::single(s_ll));
+        fit_yyt_train_test(params, &self.scored_split(), targets, sll, step)
     }
 
     /// A one-line description for the run's notes (gamma, max |K|, sizes).

@@ -6,7 +6,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{msg, render, Figure};
+use super::render::{chart_builder, msg, render, style_mesh, Figure};
 use super::style::{auto_range, check_range, palette, tick_label, usable};
 use super::PlotError;
 
@@ -184,30 +184,18 @@ where
     let (x_range, y_range) = ranges;
     let x_fmt = |v: &f64| axis_label(*v, plot.log_x, x_range);
     let y_fmt = |v: &f64| axis_label(*v, plot.log_y, y_range);
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(12)
-        .x_label_area_size(50)
-        .y_label_area_size(70);
-    if !plot.title.is_empty() {
-        builder.caption(&plot.title, ("sans-serif", 20));
-    }
-    let mut chart = builder.build_cartesian_2d(x_spec, y_spec).map_err(msg)?;
-    chart
-        .configure_mesh()
-        .x_desc(plot.x_label.as_str())
+    let mut chart = chart_builder(area, &plot.title)
+        .build_cartesian_2d(x_spec, y_spec)
+        .map_err(msg)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(plot.x_label.as_str())
         .y_desc(plot.y_label.as_str())
         // Log axes label every 1..9 multiple of a decade when they span few decades.
         .x_labels(if plot.log_x { 20 } else { 10 })
         .y_labels(if plot.log_y { 20 } else { 10 })
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(BLACK.mix(0.05))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(msg)?;
+        .y_label_formatter(&y_fmt);
+    style_mesh(&mut mesh).draw().map_err(msg)?;
 
     for s in &plot.series {
         let color = palette(s.color);

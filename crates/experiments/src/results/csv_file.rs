@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{atomic_write, ensure_writable_dir, parent_dir};
+use super::atomic::{atomic_write, ensure_writable_dir, parent_dir, read_if_exists};
 use super::ResultsError;
 
 /// The schema's leading columns, in order; the remaining columns are extras.
@@ -60,16 +60,9 @@ impl ResultsFile {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ResultsError> {
         let path = path.as_ref().to_path_buf();
         ensure_writable_dir(parent_dir(&path))?;
-        let rows = match fs::read(&path) {
-            Ok(bytes) => parse_rows(&path, &bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => {
-                return Err(ResultsError::Io {
-                    action: "reading",
-                    path,
-                    source,
-                })
-            }
+        let rows = match read_if_exists(&path, |p| fs::read(p))? {
+            Some(bytes) => parse_rows(&path, &bytes)?,
+            None => Vec::new(),
         };
         Ok(Self { path, rows })
     }

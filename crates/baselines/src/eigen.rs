@@ -135,16 +135,12 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
 /// # Errors
 /// As [`symmetric_eigen_full`], plus [`BaselineError::InvalidK`] if `k == 0` or `k > n`.
 pub fn symmetric_eigen_top_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
-    check_symmetric("a", a)?;
-    check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Borrowed(a), k, true)
+    eigen_range(Cow::Borrowed(a), k, true)
 }
 
 /// [`symmetric_eigen_top_k`] consuming `a` (LAPACK works in its buffer; no `n x n` copy).
 pub fn symmetric_eigen_top_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
-    check_symmetric("a", &a)?;
-    check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Owned(a), k, true)
+    eigen_range(Cow::Owned(a), k, true)
 }
 
 /// [`symmetric_eigen_top_k`] with LAPACK `dsyevr` (`RANGE = 'I'`, `ABSTOL = 0`) for every size:
@@ -162,16 +158,19 @@ pub fn symmetric_eigen_top_k_dsyevr(a: &DMatrix<f64>, k: usize) -> Result<Eigen,
 /// # Errors
 /// As [`symmetric_eigen_top_k`].
 pub fn symmetric_eigen_bottom_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
-    check_symmetric("a", a)?;
-    check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Borrowed(a), k, false)
+    eigen_range(Cow::Borrowed(a), k, false)
 }
 
 /// [`symmetric_eigen_bottom_k`] consuming `a` (no `n x n` copy).
 pub fn symmetric_eigen_bottom_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    eigen_range(Cow::Owned(a), k, false)
+}
+
+/// [`eigen_range_unchecked`] after checking that `a` is symmetric and `1 <= k <= n`.
+fn eigen_range(a: Cow<'_, DMatrix<f64>>, k: usize, top: bool) -> Result<Eigen, BaselineError> {
     check_symmetric("a", &a)?;
     check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Owned(a), k, false)
+    eigen_range_unchecked(a, k, top)
 }
 
 /// The `k` extreme eigenpairs of a validated symmetric matrix: block Krylov where

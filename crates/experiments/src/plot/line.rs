@@ -6,7 +6,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{chart_builder, msg, render, style_mesh, Figure};
+use super::render::{chart_builder, draw_legend, msg, render, style_mesh, Figure};
 use super::style::{auto_range, check_range, palette, tick_label, usable};
 use super::PlotError;
 
@@ -243,15 +243,9 @@ where
     }
 
     if plot.series.iter().any(|s| !s.label.is_empty()) {
-        chart
-            .configure_series_labels()
-            .position(legend)
-            .legend_area_size(LEGEND_ICON + 8)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.5))
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(msg)?;
+        let mut labels = chart.configure_series_labels();
+        labels.position(legend).legend_area_size(LEGEND_ICON + 8);
+        draw_legend(&mut labels)?;
     }
     Ok(())
 }
@@ -368,29 +362,18 @@ mod tests {
 
     #[test]
     fn legend_avoids_the_curves() {
-        // Decreasing curve from the upper left to the lower right: the upper right is free.
-        let falling = LinePlot {
-            series: vec![LineSeries::solid(
-                "falling",
-                vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)],
-                0,
-            )],
-            ..Default::default()
+        let legend_of = |points: Vec<(f64, f64)>| {
+            let plot = LinePlot {
+                series: vec![LineSeries::solid("curve", points, 0)],
+                ..Default::default()
+            };
+            pick_legend(&plot, plot.ranges().unwrap(), LINE_PLOT_SIZE)
         };
-        let r = falling.ranges().unwrap();
-        let pos = pick_legend(&falling, r, LINE_PLOT_SIZE);
+        // Decreasing curve from the upper left to the lower right: the upper right is free.
+        let pos = legend_of(vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)]);
         assert!(matches!(pos, SeriesLabelPosition::UpperRight), "{pos:?}");
         // Rising curve through the upper right: the legend moves elsewhere.
-        let rising = LinePlot {
-            series: vec![LineSeries::solid(
-                "rising",
-                vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)],
-                0,
-            )],
-            ..Default::default()
-        };
-        let r = rising.ranges().unwrap();
-        let pos = pick_legend(&rising, r, LINE_PLOT_SIZE);
+        let pos = legend_of(vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)]);
         assert!(!matches!(pos, SeriesLabelPosition::UpperRight), "{pos:?}");
     }
 }

@@ -4,7 +4,7 @@ use std::fs::{self, File};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 
-use plotters::chart::MeshStyle;
+use plotters::chart::{MeshStyle, SeriesLabelStyle};
 use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -49,6 +49,21 @@ where
         .axis_desc_style(("sans-serif", 16))
         .light_line_style(BLACK.mix(0.05))
         .bold_line_style(BLACK.mix(0.12))
+}
+
+/// Draws the legend set up in `labels` with the figures' box and font.
+///
+/// # Errors
+/// plotters' message.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    labels: &mut SeriesLabelStyle<'a, '_, DB, CT>,
+) -> Result<(), String> {
+    labels
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.5))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(msg)
 }
 
 /// Maps any displayable drawing error to its message.

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{chart_builder, msg, render, style_mesh, Figure};
+use super::render::{chart_builder, draw_legend, msg, render, style_mesh, Figure};
 use super::style::{auto_range, check_range, palette, tick_label};
 use super::PlotError;
 
@@ -231,14 +231,9 @@ impl Figure for Scatter<'_> {
         }
 
         if !classes.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.5))
-                .label_font(("sans-serif", 14))
-                .draw()
-                .map_err(msg)?;
+            let mut labels = chart.configure_series_labels();
+            labels.position(SeriesLabelPosition::UpperRight);
+            draw_legend(&mut labels)?;
         }
         Ok(())
     }

@@ -98,6 +98,17 @@ pub fn ensure_writable_dir(dir: &Path) -> Result<(), ResultsError> {
     Ok(())
 }
 
+/// `path` as an output file: its directory created if missing and checked for writability
+/// ([`ensure_writable_dir`]), so that a run fails before any training.
+///
+/// # Errors
+/// [`ResultsError::DirNotWritable`].
+pub(crate) fn writable_path(path: impl AsRef<Path>) -> Result<PathBuf, ResultsError> {
+    let path = path.as_ref().to_path_buf();
+    ensure_writable_dir(parent_dir(&path))?;
+    Ok(path)
+}
+
 /// The directory holding `path` (`.` for a bare file name).
 pub(crate) fn parent_dir(path: &Path) -> &Path {
     match path.parent() {

@@ -99,16 +99,15 @@ pub struct MissingSetup {
     streams: Vec<NotebookMaskStream>,
 }
 
+/// `simec_train`, `simec_test`, `mean_filled_ed_train`, `kpca_full_train`, `kpca_full_test`.
 fn series() -> Vec<SeriesId> {
-    let simec = Method::plain(MethodKind::Simec);
-    let kpca = Method::variant(MethodKind::Kpca, "full");
-    vec![
-        SeriesId::split(simec.clone(), Split::Train),
-        SeriesId::split(simec, Split::Test),
-        SeriesId::split(Method::plain(MethodKind::MeanFilledEd), Split::Train),
-        SeriesId::split(kpca.clone(), Split::Train),
-        SeriesId::split(kpca, Split::Test),
+    let mean_filled = SeriesId::split(Method::plain(MethodKind::MeanFilledEd), Split::Train);
+    [
+        &rbf::train_test(Method::plain(MethodKind::Simec))[..],
+        &[mean_filled],
+        &rbf::train_test(Method::variant(MethodKind::Kpca, "full")),
     ]
+    .concat()
 }
 
 impl Figure for Fig4MissingProfile {

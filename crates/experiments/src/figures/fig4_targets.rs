@@ -17,7 +17,7 @@ use serde::Deserialize;
 use super::panel::{draw_by_method, Axes};
 use super::rbf::{self, RbfData, RbfSetup};
 use super::sweep::{
-    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Split, Step, Task,
+    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Step, Task,
 };
 use crate::config::SimecArch;
 use crate::convert::to_simec_block;
@@ -58,15 +58,10 @@ fn xs(p: &Fig4TargetsProfile) -> Vec<f64> {
     p.n_targets.iter().map(|&n| n as f64).collect()
 }
 
+/// `simec_train`, `simec_test`, `kpca_train`, `kpca_test`.
 fn series() -> Vec<SeriesId> {
-    let simec = Method::plain(MethodKind::Simec);
-    let kpca = Method::plain(MethodKind::Kpca);
-    vec![
-        SeriesId::split(simec.clone(), Split::Train),
-        SeriesId::split(simec, Split::Test),
-        SeriesId::split(kpca.clone(), Split::Train),
-        SeriesId::split(kpca, Split::Test),
-    ]
+    let simec = rbf::train_test(Method::plain(MethodKind::Simec));
+    [simec, rbf::train_test(Method::plain(MethodKind::Kpca))].concat()
 }
 
 impl Figure for Fig4TargetsProfile {

@@ -206,11 +206,19 @@ pub fn kpca_task<K>(key: K, variant: Option<&str>, xs: &[f64]) -> Task<K> {
         None => Method::plain(MethodKind::Kpca),
     };
     let mut points = Vec::new();
-    for split in [Split::Train, Split::Test] {
-        let id = SeriesId::split(method.clone(), split);
+    for id in train_test(method) {
         points.extend(xs.iter().map(|&x| (id.clone(), x)));
     }
     Task::deterministic(key, "kPCA reference", points)
+}
+
+/// The `{method}_train` and `{method}_test` series of a Figure 4 panel: the training embedding
+/// scored against `K`, the test embedding against `K_test`.
+pub fn train_test(method: Method) -> [SeriesId; 2] {
+    [
+        SeriesId::split(method.clone(), Split::Train),
+        SeriesId::split(method, Split::Test),
+    ]
 }
 
 /// The MSEs of [`kpca_task`]'s points: the train MSE at every x, then the test MSE.

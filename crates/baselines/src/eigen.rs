@@ -109,17 +109,24 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
     let n = a.nrows();
     let mut lapack = DsyevdWork::new(n)?;
     lapack.calc(&mut a)?;
-    let mut w = std::mem::take(&mut lapack.w);
+    let w = std::mem::take(&mut lapack.w);
     drop(lapack);
-    // Ascending -> descending, in place.
-    w.reverse();
-    for j in 0..n / 2 {
-        a.swap_columns(j, n - 1 - j);
+    Ok(lapack_pairs(w, a, true))
+}
+
+/// The pairs `(w[j], v[:, j])` LAPACK returned (ascending), reversed in place when `descending`.
+fn lapack_pairs(mut w: Vec<f64>, mut v: DMatrix<f64>, descending: bool) -> Eigen {
+    if descending {
+        w.reverse();
+        let k = v.ncols();
+        for j in 0..k / 2 {
+            v.swap_columns(j, k - 1 - j);
+        }
     }
-    Ok(Eigen {
+    Eigen {
         values: DVector::from_vec(w),
-        vectors: a,
-    })
+        vectors: v,
+    }
 }
 
 /// The `k` largest eigenpairs of a symmetric `n x n` matrix, sorted by eigenvalue descending:
@@ -202,16 +209,7 @@ pub(crate) fn eigen_range_dsyevr(
 ) -> Result<Eigen, BaselineError> {
     let mut lapack = DsyevrWork::new(a.nrows(), k, top)?;
     lapack.calc(&mut a)?;
-    let (mut w, mut z) = (lapack.w, lapack.z);
+    let (mut w, z) = (lapack.w, lapack.z);
     w.truncate(k);
-    if top {
-        w.reverse();
-        for j in 0..k / 2 {
-            z.swap_columns(j, k - 1 - j);
-        }
-    }
-    Ok(Eigen {
-        values: DVector::from_vec(w),
-        vectors: z,
-    })
+    Ok(lapack_pairs(w, z, top))
 }

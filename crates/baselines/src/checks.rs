@@ -4,14 +4,12 @@ use nalgebra::DMatrix;
 
 use crate::BaselineError;
 
-/// Relative tolerance of the symmetry check: `max |a_ij - a_ji| <= SYMMETRY_RTOL * max |a_ij|`.
+/// Relative tolerance of the symmetry check: `max |a_ij - a_ji| <= SYMMETRY_RTOL * max |a_ij|`
+/// (the f64 tolerance of [`symmetry::Precision`]).
 ///
 /// Loose enough for kernels assembled with floating-point products (which are symmetric only up to
 /// rounding, ~1e-16 relative), tight enough to catch a transposed or wrongly filled matrix.
-pub const SYMMETRY_RTOL: f64 = 1e-10;
-
-/// Tile edge of the cache-blocked transpose comparisons.
-const TILE: usize = 64;
+pub const SYMMETRY_RTOL: f64 = <f64 as symmetry::Precision>::SYMMETRY_RTOL;
 
 pub(crate) fn check_nonempty(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
     if a.nrows() == 0 || a.ncols() == 0 {
@@ -97,74 +95,36 @@ pub(crate) fn check_shape(
 }
 
 /// Square, non-empty, finite and symmetric within [`SYMMETRY_RTOL`] (relative to `max |a_ij|`).
-/// One contiguous pass plus one cache-blocked pass over the lower triangle.
+/// One contiguous pass plus one cache-blocked pass over the lower triangle
+/// ([`symmetry::check`]); the error names the worst entry below the diagonal.
 pub(crate) fn check_symmetric(what: &'static str, a: &DMatrix<f64>) -> Result<(), BaselineError> {
     check_square(what, a)?;
     check_finite(what, a)?;
     let scale = a.as_slice().iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-    let n = a.nrows();
-    let limit = SYMMETRY_RTOL * scale;
-    let mut worst = (0.0_f64, 0_usize, 0_usize);
-    for jb in (0..n).step_by(TILE) {
-        let j_end = (jb + TILE).min(n);
-        for ib in (jb..n).step_by(TILE) {
-            let i_end = (ib + TILE).min(n);
-            for j in jb..j_end {
-                for i in ib.max(j + 1)..i_end {
-                    let diff = (a[(i, j)] - a[(j, i)]).abs();
-                    if diff > worst.0 {
-                        worst = (diff, i, j);
-                    }
-                }
-            }
-        }
-    }
-    if worst.0 > limit {
-        return Err(BaselineError::Asymmetric {
-            what,
-            row: worst.1,
-            col: worst.2,
-            abs_diff: worst.0,
-            scale,
-            tol: SYMMETRY_RTOL,
-        });
-    }
-    Ok(())
+    // Column-major: `at(q, p)` with the pair's larger index as row runs down a column.
+    symmetry::check(a.nrows(), scale, |p, q| a[(q, p)]).map_err(|worst| BaselineError::Asymmetric {
+        what,
+        row: worst.q,
+        col: worst.p,
+        abs_diff: worst.abs_diff,
+        scale,
+        tol: SYMMETRY_RTOL,
+    })
 }
 
 /// In place `A <- (A + A^T) / 2` for a square matrix, cache-blocked.
 pub(crate) fn symmetrize_in_place(a: &mut DMatrix<f64>) {
-    let n = a.nrows();
-    debug_assert_eq!(n, a.ncols());
-    for jb in (0..n).step_by(TILE) {
-        let j_end = (jb + TILE).min(n);
-        for ib in (jb..n).step_by(TILE) {
-            let i_end = (ib + TILE).min(n);
-            for j in jb..j_end {
-                for i in ib.max(j + 1)..i_end {
-                    let v = 0.5 * (a[(i, j)] + a[(j, i)]);
-                    a[(i, j)] = v;
-                    a[(j, i)] = v;
-                }
-            }
-        }
-    }
+    debug_assert_eq!(a.nrows(), a.ncols());
+    symmetry::for_tiled_pairs(a.nrows(), |j, i| {
+        let v = 0.5 * (a[(i, j)] + a[(j, i)]);
+        a[(i, j)] = v;
+        a[(j, i)] = v;
+    });
 }
 
 /// In place: copy the lower triangle onto the upper one (after a LAPACK/BLAS routine that only
-/// wrote the lower triangle).
+/// wrote the lower triangle), cache-blocked.
 pub(crate) fn mirror_lower(a: &mut DMatrix<f64>) {
-    let n = a.nrows();
-    debug_assert_eq!(n, a.ncols());
-    for jb in (0..n).step_by(TILE) {
-        let j_end = (jb + TILE).min(n);
-        for ib in (jb..n).step_by(TILE) {
-            let i_end = (ib + TILE).min(n);
-            for j in jb..j_end {
-                for i in ib.max(j + 1)..i_end {
-                    a[(j, i)] = a[(i, j)];
-                }
-            }
-        }
-    }
+    debug_assert_eq!(a.nrows(), a.ncols());
+    symmetry::for_tiled_pairs(a.nrows(), |j, i| a[(j, i)] = a[(i, j)]);
 }

@@ -109,17 +109,24 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
     let n = a.nrows();
     let mut lapack = DsyevdWork::new(n)?;
     lapack.calc(&mut a)?;
-    let mut w = std::mem::take(&mut lapack.w);
+    let w = std::mem::take(&mut lapack.w);
     drop(lapack);
-    // Ascending -> descending, in place.
-    w.reverse();
-    for j in 0..n / 2 {
-        a.swap_columns(j, n - 1 - j);
+    Ok(lapack_pairs(w, a, true))
+}
+
+/// The pairs `(w[j], v[:, j])` LAPACK returned (ascending), reversed in place when `descending`.
+fn lapack_pairs(mut w: Vec<f64>, mut v: DMatrix<f64>, descending: bool) -> Eigen {
+    if descending {
+        w.reverse();
+        let k = v.ncols();
+        for j in 0..k / 2 {
+            v.swap_columns(j, k - 1 - j);
+        }
     }
-    Ok(Eigen {
+    Eigen {
         values: DVector::from_vec(w),
-        vectors: a,
-    })
+        vectors: v,
+    }
 }
 
 /// The `k` largest eigenpairs of a symmetric `n x n` matrix, sorted by eigenvalue descending:
@@ -135,16 +142,12 @@ pub(crate) fn eigen_full_unchecked(mut a: DMatrix<f64>) -> Result<Eigen, Baselin
 /// # Errors
 /// As [`symmetric_eigen_full`], plus [`BaselineError::InvalidK`] if `k == 0` or `k > n`.
 pub fn symmetric_eigen_top_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
-    check_symmetric("a", a)?;
-    check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Borrowed(a), k, true)
+    eigen_range(Cow::Borrowed(a), k, true)
 }
 
 /// [`symmetric_eigen_top_k`] consuming `a` (LAPACK works in its buffer; no `n x n` copy).
 pub fn symmetric_eigen_top_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
-    check_symmetric("a", &a)?;
-    check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Owned(a), k, true)
+    eigen_range(Cow::Owned(a), k, true)
 }
 
 /// [`symmetric_eigen_top_k`] with LAPACK `dsyevr` (`RANGE = 'I'`, `ABSTOL = 0`) for every size:
@@ -162,16 +165,19 @@ pub fn symmetric_eigen_top_k_dsyevr(a: &DMatrix<f64>, k: usize) -> Result<Eigen,
 /// # Errors
 /// As [`symmetric_eigen_top_k`].
 pub fn symmetric_eigen_bottom_k(a: &DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
-    check_symmetric("a", a)?;
-    check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Borrowed(a), k, false)
+    eigen_range(Cow::Borrowed(a), k, false)
 }
 
 /// [`symmetric_eigen_bottom_k`] consuming `a` (no `n x n` copy).
 pub fn symmetric_eigen_bottom_k_owned(a: DMatrix<f64>, k: usize) -> Result<Eigen, BaselineError> {
+    eigen_range(Cow::Owned(a), k, false)
+}
+
+/// [`eigen_range_unchecked`] after checking that `a` is symmetric and `1 <= k <= n`.
+fn eigen_range(a: Cow<'_, DMatrix<f64>>, k: usize, top: bool) -> Result<Eigen, BaselineError> {
     check_symmetric("a", &a)?;
     check_k("k", k, a.nrows())?;
-    eigen_range_unchecked(Cow::Owned(a), k, false)
+    eigen_range_unchecked(a, k, top)
 }
 
 /// The `k` extreme eigenpairs of a validated symmetric matrix: block Krylov where
@@ -203,16 +209,7 @@ pub(crate) fn eigen_range_dsyevr(
 ) -> Result<Eigen, BaselineError> {
     let mut lapack = DsyevrWork::new(a.nrows(), k, top)?;
     lapack.calc(&mut a)?;
-    let (mut w, mut z) = (lapack.w, lapack.z);
+    let (mut w, z) = (lapack.w, lapack.z);
     w.truncate(k);
-    if top {
-        w.reverse();
-        for j in 0..k / 2 {
-            z.swap_columns(j, k - 1 - j);
-        }
-    }
-    Ok(Eigen {
-        values: DVector::from_vec(w),
-        vectors: z,
-    })
+    Ok(lapack_pairs(w, z, top))
 }

@@ -343,6 +343,20 @@ mod tests {
     const N: usize = 600;
 
     /// [`krylov_params`]'s settings for `k` pairs, whatever the order.
+    /// The matrix of spectrum `lambda` (eigenvectors from `seed`) and its `k` largest (`top`) or
+    /// smallest pairs by the Krylov solver and by `dsyevr`.
+    fn solved_both_ways(
+        lambda: &[f64],
+        seed: u64,
+        k: usize,
+        top: bool,
+    ) -> (DMatrix<f64>, Eigen, Eigen) {
+        let a = with_spectrum(lambda, seed);
+        let ours = eigen_extreme_krylov(&a, k, top, params(k)).unwrap();
+        let lapack = eigen_range_dsyevr(a.clone(), k, top).unwrap();
+        (a, ours.expect("the Krylov solver converges"), lapack)
+    }
+
     fn params(k: usize) -> KrylovParams {
         let p = krylov_params(KRYLOV_MIN_N, k).expect("k small enough for the Krylov path");
         assert!(p.block * p.depth <= N);
@@ -414,12 +428,8 @@ mod tests {
         let lambda: Vec<f64> = (0..n)
             .map(|i| 50.0 * (-(i as f64) / 8.0).exp() + 1e-3 * (i % 7) as f64 - 2e-3)
             .collect();
-        let a = with_spectrum(&lambda, 1);
         let k = 10;
-        let ours = eigen_extreme_krylov(&a, k, true, params(k))
-            .unwrap()
-            .unwrap();
-        let lapack = eigen_range_dsyevr(a.clone(), k, true).unwrap();
+        let (a, ours, lapack) = solved_both_ways(&lambda, 1, k, true);
         let mut want = lambda.clone();
         want.sort_by(|x, y| y.total_cmp(x));
         for j in 0..k {
@@ -450,12 +460,8 @@ mod tests {
                 }
             })
             .collect();
-        let a = with_spectrum(&lambda, 2);
         let k = 6;
-        let ours = eigen_extreme_krylov(&a, k, false, params(k))
-            .unwrap()
-            .unwrap();
-        let lapack = eigen_range_dsyevr(a.clone(), k, false).unwrap();
+        let (a, ours, lapack) = solved_both_ways(&lambda, 2, k, false);
         assert!(
             ours.values[0] < -19.9,
             "most negative first: {}",

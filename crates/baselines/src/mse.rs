@@ -9,7 +9,7 @@
 use nalgebra::DMatrix;
 use rayon::prelude::*;
 
-use crate::checks::{check_finite, check_no_inf, check_shape};
+use crate::checks::{check_finite, check_no_inf, check_nonempty, check_shape};
 use crate::BaselineError;
 
 /// Target number of entries of one `m x b` product block (about 2 MiB of `f64`).
@@ -105,14 +105,8 @@ fn blocked_products<T: Send>(
     s: &DMatrix<f64>,
     per_block: impl Fn(&[f64], &[f64]) -> T + Sync,
 ) -> Result<Vec<T>, BaselineError> {
+    check_nonempty("S", s)?;
     let (m, n) = s.shape();
-    if m == 0 || n == 0 {
-        return Err(BaselineError::Empty {
-            what: "S",
-            rows: m,
-            cols: n,
-        });
-    }
     let bc = block_cols(m);
     let n_blocks = n.div_ceil(bc);
     let s_data = s.as_slice();
@@ -160,15 +154,7 @@ fn mse_cross_inner(
 /// `s_hat` has `s`'s shape, and `s` is not empty.
 fn check_prediction_shape(s_hat: &DMatrix<f64>, s: &DMatrix<f64>) -> Result<(), BaselineError> {
     check_shape("S_hat must have S's shape", s_hat, s.nrows(), s.ncols())?;
-    let (m, n) = s.shape();
-    if m == 0 || n == 0 {
-        return Err(BaselineError::Empty {
-            what: "S",
-            rows: m,
-            cols: n,
-        });
-    }
-    Ok(())
+    check_nonempty("S", s)
 }
 
 /// `mean((S - S_hat)^2)` over all entries of two equally shaped matrices.

@@ -92,6 +92,11 @@ const SKLEARN_ALPHA1_COEF: [[f64; 2]; 5] = [
 const SKLEARN_ALPHA1_INTERCEPT: [f64; 2] = [5.168221043728893, -0.8463285304293435];
 const SKLEARN_ALPHA1_TRAIN_R2: f64 = 0.5175271006831434;
 
+/// `params`, checked, fitted on `x -> y`.
+fn fit_ridge(params: RidgeParams, x: &DMatrix<f64>, y: &DMatrix<f64>) -> baselines::RidgeModel {
+    params.check().unwrap().fit(x, y).unwrap()
+}
+
 fn close(a: f64, b: f64, rtol: f64) -> bool {
     (a - b).abs() <= rtol * b.abs().max(1e-300)
 }
@@ -102,12 +107,7 @@ fn ridge_matches_a_hand_solved_two_feature_example() {
     // alpha = 1: w = (1.5, 2.5) / 2, b = 1.75 - 0.5 * (0.75 + 1.25) = 0.75.
     let x = DMatrix::from_row_slice(4, 2, &[1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]);
     let y = DMatrix::from_column_slice(4, 1, &[1.0, 2.0, 4.0, 0.0]);
-    let model = RidgeParams::new()
-        .alpha(1.0)
-        .check()
-        .unwrap()
-        .fit(&x, &y)
-        .unwrap();
+    let model = fit_ridge(RidgeParams::new().alpha(1.0), &x, &y);
     assert_eq!(model.coef.shape(), (2, 1));
     assert!((model.coef[(0, 0)] - 0.75).abs() < 1e-14);
     assert!((model.coef[(1, 0)] - 1.25).abs() < 1e-14);
@@ -120,13 +120,7 @@ fn ridge_matches_a_hand_solved_two_feature_example() {
 
     // Without intercept: (X^T X + I) w = X^T y with X^T X = [[2,1],[1,2]], X^T y = (5, 6):
     // [[3,1],[1,3]] w = (5, 6) -> w = (9/8, 13/8).
-    let model = RidgeParams::new()
-        .alpha(1.0)
-        .fit_intercept(false)
-        .check()
-        .unwrap()
-        .fit(&x, &y)
-        .unwrap();
+    let model = fit_ridge(RidgeParams::new().alpha(1.0).fit_intercept(false), &x, &y);
     assert!((model.coef[(0, 0)] - 9.0 / 8.0).abs() < 1e-14);
     assert!((model.coef[(1, 0)] - 13.0 / 8.0).abs() < 1e-14);
     assert_eq!(model.intercept[0], 0.0);
@@ -135,12 +129,7 @@ fn ridge_matches_a_hand_solved_two_feature_example() {
 #[test]
 fn ridge_fit_matches_sklearn() {
     let (x, y) = synthetic();
-    let model = RidgeParams::new()
-        .alpha(1.0)
-        .check()
-        .unwrap()
-        .fit(&x, &y)
-        .unwrap();
+    let model = fit_ridge(RidgeParams::new().alpha(1.0), &x, &y);
     for (i, row) in SKLEARN_ALPHA1_COEF.iter().enumerate() {
         for (c, &v) in row.iter().enumerate() {
             assert!(close(model.coef[(i, c)], v, 1e-10), "coef[{i},{c}]");

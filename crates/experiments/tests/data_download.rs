@@ -2,24 +2,16 @@
 //! 127.0.0.1; the machine running the tests needs no internet): verification, atomic rename,
 //! resuming a `.part`, and the errors of a wrong mirror, a missing file and an absent curl.
 
+mod common;
+use common::scratch as temp_dir;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use experiments::data::mnist::{load_mnist_from_dir, MNIST_FILES};
 use experiments::data::{find_or_download, mnist_dir, DataError, Downloader};
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let k = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("simec-dl-{}-{tag}-{k}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A mirror directory holding the four real `.gz` files (copied from where the loader finds
 /// MNIST).

@@ -1,25 +1,13 @@
 //! IDX reader: valid files round-trip (plain and gzip identical), malformed ones are rejected
 //! with errors naming the file and the expectation.
 
-use std::io::Write as _;
+mod common;
+use common::{gzip, labels_bytes, scratch as temp_dir};
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use experiments::data::idx::{parse_idx_labels, read_uncompressed, sha256_hex};
 use experiments::data::{read_idx_images, read_idx_labels, DataError, IdxImages};
-use flate2::write::GzEncoder;
-use flate2::Compression;
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A fresh, empty directory under the system temp dir, unique per call.
-fn temp_dir(tag: &str) -> PathBuf {
-    let k = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("simec-data-idx-{}-{tag}-{k}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn images_bytes(n: u32, rows: u32, cols: u32) -> Vec<u8> {
     let mut b = Vec::new();
@@ -28,20 +16,6 @@ fn images_bytes(n: u32, rows: u32, cols: u32) -> Vec<u8> {
     }
     b.extend((0..n * rows * cols).map(|i| (i * 7 % 256) as u8));
     b
-}
-
-fn labels_bytes(labels: &[u8]) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(&2049u32.to_be_bytes());
-    b.extend_from_slice(&(labels.len() as u32).to_be_bytes());
-    b.extend_from_slice(labels);
-    b
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::default());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

@@ -2,9 +2,10 @@
 //! order; real-data checks on the copy the loader finds (`SIMEC_DATA_DIR`, `data/mnist`,
 //! `../shared/data/mnist`, else downloaded).
 
-use std::io::Write as _;
+mod common;
+use common::{assert_mentions, gzip, labels_bytes, scratch as temp_dir};
+
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use experiments::data::idx::sha256_hex;
@@ -13,19 +14,6 @@ use experiments::data::mnist::{
     MnistFile, MNIST_FILES, N_MNIST, PIXELS,
 };
 use experiments::data::{load_mnist, mnist_dir, DataError};
-use flate2::write::GzEncoder;
-use flate2::Compression;
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-fn temp_dir(tag: &str) -> PathBuf {
-    let k = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let dir =
-        std::env::temp_dir().join(format!("simec-data-mnist-{}-{tag}-{k}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn real_mnist_dir() -> PathBuf {
     mnist_dir(None).expect("real MNIST (found or downloaded)")
@@ -40,20 +28,6 @@ fn images_bytes(pixels_per_image: &[u8]) -> Vec<u8> {
         b.extend(std::iter::repeat_n(p, PIXELS));
     }
     b
-}
-
-fn labels_bytes(labels: &[u8]) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(&2049u32.to_be_bytes());
-    b.extend_from_slice(&(labels.len() as u32).to_be_bytes());
-    b.extend_from_slice(labels);
-    b
-}
-
-fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-    e.write_all(bytes).unwrap();
-    e.finish().unwrap()
 }
 
 /// Writes a tiny fake MNIST (28 x 28 images, image `i` filled with a marker value) and returns
@@ -102,10 +76,7 @@ fn resolution_error_lists_every_searched_path_and_how_to_get_mnist() {
     for p in &paths {
         assert!(msg.contains(&p.display().to_string()), "{msg}");
     }
-    assert!(
-        msg.contains("just data") && msg.contains("SIMEC_DATA_DIR"),
-        "{msg}"
-    );
+    assert_mentions(&msg, &["just data", "SIMEC_DATA_DIR"]);
 }
 
 #[test]
@@ -122,10 +93,7 @@ fn explicit_and_env_dirs_are_searched_alone() {
     // An explicit --data-dir without the files is an error even though the default would work.
     let err = resolve_data_dir_with(Some(&empty), None, &roots).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains(&empty.display().to_string()) && msg.contains("--data-dir"),
-        "{msg}"
-    );
+    assert_mentions(&msg, &[&empty.display().to_string(), "--data-dir"]);
     assert!(!msg.contains(&good.display().to_string()), "{msg}");
     // Same for SIMEC_DATA_DIR.
     let err = resolve_data_dir_with(None, Some(&empty), &roots).unwrap_err();
@@ -170,10 +138,7 @@ fn sha_mismatch_names_the_file_and_both_hashes() {
     }
     let msg = err.to_string();
     assert!(msg.contains("train-images-idx3-ubyte.gz"), "{msg}");
-    assert!(
-        msg.contains(MNIST_FILES[0].sha256) && msg.contains(own[0].sha256),
-        "{msg}"
-    );
+    assert_mentions(&msg, &[MNIST_FILES[0].sha256, own[0].sha256]);
 }
 
 #[test]
@@ -312,14 +277,11 @@ fn load_error_with(tag: &str, name: &str, bytes: &[u8]) -> (PathBuf, String) {
 fn html_page_saved_as_gz_is_diagnosed_as_html() {
     let page = b"<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head></html>\n";
     let (dir, msg) = load_error_with("html", "train-images-idx3-ubyte.gz", page);
-    assert!(
-        msg.contains(&dir.join("train-images-idx3-ubyte.gz").display().to_string()),
-        "{msg}"
+    assert_mentions(
+        &msg,
+        &[&dir.join("train-images-idx3-ubyte.gz").display().to_string()],
     );
-    assert!(
-        msg.contains("named .gz but is not gzip") && msg.contains("HTML"),
-        "{msg}"
-    );
+    assert_mentions(&msg, &["named .gz but is not gzip", "HTML"]);
     assert!(msg.contains("<!DOCTYPE html>"), "quotes the start: {msg}");
 }
 
@@ -336,30 +298,31 @@ fn truncated_uncompressed_file_reports_length_against_header_count() {
     let full = images_bytes(&[7, 8, 9]);
     let cut = &full[..16 + 2 * PIXELS + PIXELS / 2];
     let (_, msg) = load_error_with("trunc", "train-images-idx3-ubyte", cut);
-    assert!(
-        msg.contains("dimensions [3, 28, 28], i.e. 2352 payload bytes")
-            && msg.contains("the file has 1960 (truncated)"),
-        "{msg}"
+    assert_mentions(
+        &msg,
+        &[
+            "dimensions [3, 28, 28], i.e. 2352 payload bytes",
+            "the file has 1960 (truncated)",
+        ],
     );
 }
 
 #[test]
 fn labels_file_under_an_images_name_reports_the_magic_number() {
     let (_, msg) = load_error_with("magic", "t10k-images-idx3-ubyte", &labels_bytes(&[1, 2]));
-    assert!(
-        msg.contains("not an IDX images file")
-            && msg.contains("IDX magic number 2049 (0x00000801), expected 2051"),
-        "{msg}"
+    assert_mentions(
+        &msg,
+        &[
+            "not an IDX images file",
+            "IDX magic number 2049 (0x00000801), expected 2051",
+        ],
     );
 }
 
 #[test]
 fn plain_text_under_an_idx_name_is_quoted() {
     let (_, msg) = load_error_with("text", "train-labels-idx1-ubyte", b"see the README\n");
-    assert!(
-        msg.contains("looks like text") && msg.contains("\"see the README\""),
-        "{msg}"
-    );
+    assert_mentions(&msg, &["looks like text", "\"see the README\""]);
 }
 
 #[test]
@@ -368,10 +331,12 @@ fn well_formed_idx_with_other_content_says_so() {
     write_fake(&dir, false, &[1, 2], &[3]);
     let err = load_mnist_from_dir(&dir).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains("well-formed IDX images file (dimensions [2, 28, 28])")
-            && msg.contains("not the standard MNIST content"),
-        "{msg}"
+    assert_mentions(
+        &msg,
+        &[
+            "well-formed IDX images file (dimensions [2, 28, 28])",
+            "not the standard MNIST content",
+        ],
     );
 }
 
@@ -408,19 +373,19 @@ fn near_miss_names_are_listed_beside_the_expected_ones() {
         ]
     );
     let msg = err.to_string();
-    assert!(
-        msg.contains("missing train-images-idx3-ubyte, t10k-labels-idx1-ubyte"),
-        "{msg}"
+    assert_mentions(
+        &msg,
+        &["missing train-images-idx3-ubyte, t10k-labels-idx1-ubyte"],
     );
-    assert!(
-        msg.contains(
+    assert_mentions(
+        &msg,
+        &[
             "found train-images.idx3-ubyte, expected train-images-idx3-ubyte or \
-             train-images-idx3-ubyte.gz"
-        ),
-        "{msg}"
+             train-images-idx3-ubyte.gz",
+        ],
     );
-    assert!(
-        msg.contains("found t10k-labels-idx1-ubyte.gz.part, expected t10k-labels-idx1-ubyte"),
-        "{msg}"
+    assert_mentions(
+        &msg,
+        &["found t10k-labels-idx1-ubyte.gz.part, expected t10k-labels-idx1-ubyte"],
     );
 }

@@ -3,31 +3,20 @@
 //! minute, run into a temporary directory; then the paper's qualitative claim is checked.
 
 mod common;
-use common::{args, repo, scratch_config};
+use common::{profiles, QuickRun};
 
 use experiments::figures::fig4_lambda::{self, plot_x};
-use experiments::figures::run_figure;
-use experiments::results::ResultsFile;
 
 #[test]
 fn quick_profile_yyt_collapses_for_large_lambda_while_ywl_stays_low() {
-    let (dir, config) = scratch_config(
-        "fig4_lambda",
-        "[profiles.test]\nextends = \"quick\"\nlambdas = [0.0, 1.0]\n",
-    );
-    run_figure::<fig4_lambda::Fig4LambdaProfile>(&args(&dir, config)).unwrap();
-    let results = ResultsFile::open(dir.join("results/fig4_lambda.csv")).unwrap();
-    let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
+    let run = QuickRun::of::<fig4_lambda::Fig4LambdaProfile>("lambdas = [0.0, 1.0]");
+    let mse = |s: &str, x: f64| run.mse(s, x);
     for s in fig4_lambda::series() {
         for x in [0.0, 1.0] {
             let v = mse(&s.to_string(), x);
             assert!(v.is_finite() && v > 0.0, "{s} at {x}: {v}");
         }
     }
-    assert!(results
-        .rows()
-        .iter()
-        .all(|r| r.figure == "fig4_lambda" && r.x_name == "lambda"));
     // Without the S_ll term W_l is not tied to Y: Y Y^T is far off (paper: 4.5 vs 4.4e-4).
     let (yyt0, yyt1) = (mse("YYt_train", 0.0), mse("YYt_train", 1.0));
     assert!(yyt0 > 0.1, "YYt_train at lambda 0: {yyt0}");
@@ -44,10 +33,6 @@ fn quick_profile_yyt_collapses_for_large_lambda_while_ywl_stays_low() {
             assert!(mse(s, x) < 2e-3, "{s} at {x}: {}", mse(s, x));
         }
     }
-    assert!(dir.join("figures/fig4_lambda.svg").exists());
-    assert!(dir.join("figures/fig4_lambda.png").exists());
-    assert!(dir.join("results/fig4_lambda.meta.toml").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -62,10 +47,7 @@ fn lambda_zero_is_drawn_one_decade_left_of_the_smallest_lambda() {
 
 #[test]
 fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
-    let path = repo().join("experiments/fig4_lambda.toml");
-    for name in experiments::config::profile_names(&path).unwrap() {
-        let p: fig4_lambda::Fig4LambdaProfile =
-            experiments::config::load_profile(&path, &name).unwrap();
+    for (name, p) in profiles::<fig4_lambda::Fig4LambdaProfile>() {
         assert_eq!(p.embedding_dim, 10, "{name}");
         if name == "paper" {
             assert_eq!((p.m_train, p.m_test, p.simec.n_targets), (8000, 2000, 8000));

@@ -4,11 +4,9 @@
 //! temporary directory; then the paper's qualitative claim is checked.
 
 mod common;
-use common::{args, repo, scratch_config};
+use common::{profiles, QuickRun};
 
 use experiments::figures::fig4_missing::{self, masked_block, masked_kernel};
-use experiments::figures::run_figure;
-use experiments::results::ResultsFile;
 use nalgebra::DMatrix;
 
 #[test]
@@ -34,17 +32,8 @@ fn masked_kernel_and_blocks_put_nan_at_row_major_mask_entries() {
 
 #[test]
 fn quick_profile_simec_tolerates_missing_targets_while_mean_filling_degrades() {
-    let (dir, config) = scratch_config(
-        "fig4_missing",
-        "[profiles.test]\nextends = \"quick\"\nfractions = [0.0, 0.9]\n",
-    );
-    run_figure::<fig4_missing::Fig4MissingProfile>(&args(&dir, config)).unwrap();
-    let results = ResultsFile::open(dir.join("results/fig4_missing.csv")).unwrap();
-    let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
-    assert!(results
-        .rows()
-        .iter()
-        .all(|r| r.figure == "fig4_missing" && r.x_name == "missing_fraction"));
+    let run = QuickRun::of::<fig4_missing::Fig4MissingProfile>("fractions = [0.0, 0.9]");
+    let mse = |s: &str, x: f64| run.mse(s, x);
     let kpca = mse("kpca_full_train", 0.0);
     assert_eq!(kpca, mse("kpca_full_train", 0.9));
     assert_eq!(mse("kpca_full_test", 0.0), mse("kpca_full_test", 0.9));
@@ -64,17 +53,11 @@ fn quick_profile_simec_tolerates_missing_targets_while_mean_filling_degrades() {
     assert!(simec < ed / 2.0, "SimEc {simec} vs mean-filled ED {ed}");
     assert!(mse("simec_test", 0.9) < 1.6 * mse("simec_test", 0.0));
     assert!(mse("simec_test", 0.9) < 2.5 * mse("kpca_full_test", 0.9));
-    assert!(dir.join("figures/fig4_missing.svg").exists());
-    assert!(dir.join("figures/fig4_missing.png").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
-    let path = repo().join("experiments/fig4_missing.toml");
-    for name in experiments::config::profile_names(&path).unwrap() {
-        let p: fig4_missing::Fig4MissingProfile =
-            experiments::config::load_profile(&path, &name).unwrap();
+    for (name, p) in profiles::<fig4_missing::Fig4MissingProfile>() {
         assert_eq!((p.embedding_dim, p.mask_seed), (10, 15), "{name}");
         assert_eq!(
             p.mean_filled_eigensolver,

@@ -4,25 +4,14 @@
 //! checked.
 
 mod common;
-use common::{args, repo, scratch_config};
+use common::{profiles, QuickRun};
 
 use experiments::figures::fig4_targets;
-use experiments::figures::run_figure;
-use experiments::results::ResultsFile;
 
 #[test]
 fn quick_profile_simec_comes_close_to_kpca() {
-    let (dir, config) = scratch_config(
-        "fig4_targets",
-        "[profiles.test]\nextends = \"quick\"\nn_targets = [1000]\n",
-    );
-    run_figure::<fig4_targets::Fig4TargetsProfile>(&args(&dir, config)).unwrap();
-    let results = ResultsFile::open(dir.join("results/fig4_targets.csv")).unwrap();
-    let mse = |s: &str, x: f64| results.get(s, x).unwrap_or_else(|| panic!("{s} {x}")).mse;
-    assert!(results
-        .rows()
-        .iter()
-        .all(|r| r.figure == "fig4_targets" && r.x_name == "n_targets"));
+    let run = QuickRun::of::<fig4_targets::Fig4TargetsProfile>("n_targets = [1000]");
+    let mse = |s: &str, x: f64| run.mse(s, x);
     let (kpca_train, kpca_test) = (mse("kpca_train", 1000.0), mse("kpca_test", 1000.0));
     assert!(kpca_train > 0.0 && kpca_train < kpca_test * 1.5);
     let (tr, te) = (mse("simec_train", 1000.0), mse("simec_test", 1000.0));
@@ -37,17 +26,11 @@ fn quick_profile_simec_comes_close_to_kpca() {
         "simec_train {tr} vs kPCA {kpca_train}"
     );
     assert!(te < 1.5 * kpca_test, "simec_test {te} vs kPCA {kpca_test}");
-    assert!(dir.join("figures/fig4_targets.svg").exists());
-    assert!(dir.join("figures/fig4_targets.png").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn every_profile_loads_and_the_paper_profile_is_the_papers_setup() {
-    let path = repo().join("experiments/fig4_targets.toml");
-    for name in experiments::config::profile_names(&path).unwrap() {
-        let p: fig4_targets::Fig4TargetsProfile =
-            experiments::config::load_profile(&path, &name).unwrap();
+    for (name, p) in profiles::<fig4_targets::Fig4TargetsProfile>() {
         assert_eq!(p.embedding_dim, 10, "{name}");
         assert!(p.n_targets.iter().all(|&n| n <= p.m_train), "{name}");
         if name == "paper" {

@@ -1,8 +1,9 @@
 //! Figures: SVG and PNG are written, contain the labels, and bad input is an error, not a panic.
 
+mod common;
+use common::scratch;
+
 use std::fs;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use experiments::plot::{
     draw_line_plot, draw_panels, draw_scatter, spread_subset, LinePlot, LineSeries, PlotError,
@@ -10,18 +11,6 @@ use experiments::plot::{
 };
 
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-
-fn scratch(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "simec-io-plot-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn assert_outputs(dir: &std::path::Path, svg: &std::path::Path, png: &std::path::Path) -> String {
     let svg_text = fs::read_to_string(svg).unwrap();

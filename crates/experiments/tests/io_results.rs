@@ -1,25 +1,14 @@
 //! Result CSVs, locks and metadata: exact round trips, replacement, atomicity, error messages.
 
+mod common;
+use common::scratch;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use experiments::results::{
     format_rfc3339_utc, MetadataFile, ResultRow, ResultsError, ResultsFile, RunLock, RunMetadata,
 };
-
-/// A fresh empty directory under the system temp dir.
-fn scratch(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "simec-io-results-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 fn row(figure: &str, series: &str, x: f64, mse: f64) -> ResultRow {
     ResultRow {
@@ -32,6 +21,16 @@ fn row(figure: &str, series: &str, x: f64, mse: f64) -> ResultRow {
         backend: "flex".into(),
         wall_s: 1.5,
     }
+}
+
+/// `<scratch>/fig3.csv` holding one saved row of `series` (x 2, MSE 0.5): its path, the open
+/// file and its bytes.
+fn one_saved_row(tag: &str, series: &str) -> (PathBuf, ResultsFile, Vec<u8>) {
+    let path = scratch(tag).join("fig3.csv");
+    let mut f = ResultsFile::open(&path).unwrap();
+    f.push_and_save(&[row("fig3", series, 2.0, 0.5)]).unwrap();
+    let bytes = fs::read(&path).unwrap();
+    (path, f, bytes)
 }
 
 fn same_bits(a: f64, b: f64) -> bool {
@@ -126,11 +125,7 @@ fn push_and_save_replaces_same_key_and_sorts() {
 
 #[test]
 fn leftover_garbage_tmp_does_not_corrupt_the_csv() {
-    let dir = scratch("tmp");
-    let path = dir.join("fig3.csv");
-    let mut f = ResultsFile::open(&path).unwrap();
-    f.push_and_save(&[row("fig3", "a", 2.0, 0.5)]).unwrap();
-    let good = fs::read(&path).unwrap();
+    let (path, _, good) = one_saved_row("tmp", "a");
 
     // A kill mid-write leaves a half-written temp file: the CSV itself is untouched.
     fs::write(tmp_of(&path), &good[..good.len() / 2]).unwrap();
@@ -185,11 +180,7 @@ fn malformed_csv_error_names_file_and_line() {
 
 #[test]
 fn invalid_rows_are_rejected_without_touching_the_file() {
-    let dir = scratch("invalid");
-    let path = dir.join("fig3.csv");
-    let mut f = ResultsFile::open(&path).unwrap();
-    f.push_and_save(&[row("fig3", "a", 2.0, 0.5)]).unwrap();
-    let before = fs::read(&path).unwrap();
+    let (path, mut f, before) = one_saved_row("invalid", "a");
     let err = f
         .push_and_save(&[row("fig3", "a", 4.0, 0.5), row("fig3", "a", f64::NAN, 0.5)])
         .unwrap_err();
@@ -200,10 +191,7 @@ fn invalid_rows_are_rejected_without_touching_the_file() {
 
 #[test]
 fn create_fresh_overwrites_only_when_the_first_point_lands() {
-    let dir = scratch("fresh");
-    let path = dir.join("fig3.csv");
-    let mut f = ResultsFile::open(&path).unwrap();
-    f.push_and_save(&[row("fig3", "old", 2.0, 0.5)]).unwrap();
+    let (path, _, _) = one_saved_row("fresh", "old");
     let fresh = ResultsFile::create_fresh(&path).unwrap();
     assert!(fresh.rows().is_empty());
     assert_eq!(ResultsFile::open(&path).unwrap().rows().len(), 1);

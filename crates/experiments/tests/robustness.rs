@@ -38,6 +38,25 @@ fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr)
 }
 
+/// Runs `cmd`, which must fail, and returns what it printed.
+fn failure(mut cmd: Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(!out.status.success(), "{}", text(&out));
+    text(&out)
+}
+
+/// Runs the `tiny` profile of the fixture config with `from` replaced by `to` (written to
+/// `<dir>/<name>.toml` in a fresh `dir`), which must fail; returns `dir` and what it printed.
+fn fails_edited(name: &str, from: &str, to: &str) -> (PathBuf, String) {
+    let dir = tempdir(name);
+    let cfg = dir.join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    assert!(text.contains(from), "the fixture has no `{from}`");
+    std::fs::write(&cfg, text.replace(from, to)).unwrap();
+    let printed = failure(fig3_with(&dir, &cfg, "tiny", &[]));
+    (dir, printed)
+}
+
 /// The CSV without the timing column, for comparisons across runs.
 fn rows_without_timing(csv: &Path) -> Vec<String> {
     std::fs::read_to_string(csv)
@@ -126,9 +145,7 @@ fn a_concurrent_run_is_refused_with_the_lock_named() {
         format!("{}\n", std::process::id()),
     )
     .unwrap();
-    let out = fig3(&d, &[]).output().unwrap();
-    assert!(!out.status.success());
-    let t = text(&out);
+    let t = failure(fig3(&d, &[]));
     assert!(
         t.contains("fig3.lock") && t.contains(&std::process::id().to_string()),
         "{t}"
@@ -137,15 +154,7 @@ fn a_concurrent_run_is_refused_with_the_lock_named() {
 
 #[test]
 fn unknown_config_key_is_named() {
-    let d = tempdir("key");
-    let cfg = d.join("bad.toml");
-    let text_cfg = std::fs::read_to_string(fixture())
-        .unwrap()
-        .replace("m_test = 100", "m_test = 100\nepochz = 3");
-    std::fs::write(&cfg, text_cfg).unwrap();
-    let out = fig3_with(&d, &cfg, "tiny", &[]).output().unwrap();
-    assert!(!out.status.success());
-    let t = text(&out);
+    let (_, t) = fails_edited("bad", "m_test = 100", "m_test = 100\nepochz = 3");
     assert!(t.contains("epochz") && t.contains("bad.toml"), "{t}");
     assert!(!t.contains("panicked"), "{t}");
 }
@@ -153,23 +162,13 @@ fn unknown_config_key_is_named() {
 #[test]
 fn unknown_profile_lists_the_valid_ones() {
     let d = tempdir("profile");
-    let out = fig3_with(&d, &fixture(), "nope", &[]).output().unwrap();
-    assert!(!out.status.success());
-    let t = text(&out);
+    let t = failure(fig3_with(&d, &fixture(), "nope", &[]));
     assert!(t.contains("nope") && t.contains("tiny"), "{t}");
 }
 
 #[test]
 fn impossible_sizes_are_rejected_before_training() {
-    let d = tempdir("sizes");
-    let cfg = d.join("big.toml");
-    let t = std::fs::read_to_string(fixture())
-        .unwrap()
-        .replace("m_train = 600", "m_train = 9000");
-    std::fs::write(&cfg, t).unwrap();
-    let out = fig3_with(&d, &cfg, "tiny", &[]).output().unwrap();
-    assert!(!out.status.success());
-    let t = text(&out);
+    let (d, t) = fails_edited("big", "m_train = 600", "m_train = 9000");
     assert!(t.contains("m_train") && t.contains("9000"), "{t}");
     assert!(!d.join("results/fig3.csv").exists());
 }
@@ -177,11 +176,10 @@ fn impossible_sizes_are_rejected_before_training() {
 #[test]
 fn missing_data_dir_lists_paths_and_how_to_get_mnist() {
     let d = tempdir("data");
-    let out = fig3(&d, &["--data-dir", d.join("nowhere").to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let t = text(&out);
+    let t = failure(fig3(
+        &d,
+        &["--data-dir", d.join("nowhere").to_str().unwrap()],
+    ));
     assert!(t.contains("nowhere") && t.contains("just data"), "{t}");
     assert!(!t.contains("panicked"), "{t}");
 }
@@ -193,9 +191,7 @@ fn unwritable_results_dir_fails_before_training() {
     let blocker = d.join("results");
     std::fs::write(&blocker, "not a directory").unwrap();
     let t0 = Instant::now();
-    let out = fig3(&d, &[]).output().unwrap();
-    assert!(!out.status.success());
-    let t = text(&out);
+    let t = failure(fig3(&d, &[]));
     assert!(t.contains(blocker.to_str().unwrap()), "{t}");
     assert!(
         t0.elapsed() < Duration::from_secs(20),

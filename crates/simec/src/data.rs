@@ -137,8 +137,12 @@ impl<'a> ValidationSet<'a> {
     }
 }
 
-/// Relative tolerance of the S_ll symmetry check: `|S_ab - S_ba| <= SYMMETRY_RTOL * max|S|`.
-pub const SYMMETRY_RTOL: f32 = 1e-4;
+/// Relative tolerance of the S_ll symmetry check: `|S_ab - S_ba| <= SYMMETRY_RTOL * max|S|` (the
+/// f32 tolerance of [`symmetry::Precision`]).
+pub const SYMMETRY_RTOL: f32 = <f32 as symmetry::Precision>::SYMMETRY_RTOL;
+
+/// Calls `f(r, c)` for every `r < c < n`, tile by tile (cache-friendly transposed access).
+pub(crate) use symmetry::for_tiled_pairs as for_upper_pairs;
 
 /// Scans `m` for non-finite entries and returns the number of NaNs.
 ///
@@ -191,40 +195,17 @@ pub(crate) fn check_symmetric(s: &Matrix, slice: usize) -> Result<(), SimecError
         .iter()
         .filter(|v| !v.is_nan())
         .fold(0.0f32, |a, v| a.max(v.abs()));
-    let tolerance = SYMMETRY_RTOL * max_abs;
-    let mut worst = (0.0f32, 0, 0);
-    // Tiles keep the transposed reads in cache for large n.
-    for_upper_pairs(n, |r, c| {
-        let diff = (s.data[r * n + c] - s.data[c * n + r]).abs();
-        if diff > worst.0 {
-            worst = (diff, r, c);
-        }
-    });
-    if worst.0 > tolerance {
-        return Err(SimecError::SllNotSymmetric {
+    // Row-major: the pair (r, c), r < c, is read along its row. NaN pairs (missing) pass.
+    symmetry::check(n, max_abs, |r, c| s.data[r * n + c]).map_err(|worst| {
+        SimecError::SllNotSymmetric {
             slice,
-            row: worst.1,
-            col: worst.2,
-            diff: worst.0,
-            tolerance,
+            row: worst.p,
+            col: worst.q,
+            diff: worst.abs_diff,
+            tolerance: worst.tolerance,
             rtol: SYMMETRY_RTOL,
-        });
-    }
-    Ok(())
-}
-
-/// Calls `f(r, c)` for every `r < c < n`, tile by tile (cache-friendly transposed access).
-pub(crate) fn for_upper_pairs(n: usize, mut f: impl FnMut(usize, usize)) {
-    const TILE: usize = 64;
-    for r0 in (0..n).step_by(TILE) {
-        for c0 in (r0..n).step_by(TILE) {
-            for r in r0..(r0 + TILE).min(n) {
-                for c in c0.max(r + 1)..(c0 + TILE).min(n) {
-                    f(r, c);
-                }
-            }
         }
-    }
+    })
 }
 
 /// NaN -> 0 plus the 0/1 mask of present entries (row-major, same shape).

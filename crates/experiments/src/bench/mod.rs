@@ -304,15 +304,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let commit = git_commit(&repo_root());
     let info = MachineInfo::probe();
     let machine = format!("{} ({} cpus)", info.cpu_model, info.cpus);
-    let mut ctx = workloads::Workloads::new(
+    let mut ctx = workloads::Workloads::new(workloads::Settings {
         sizes,
         quick,
-        args.runs,
-        args.data_dir.clone(),
-        args.random_data,
-        args.backend.name(),
+        runs: args.runs,
+        data_dir: args.data_dir.clone(),
+        random: args.random_data,
+        backend: args.backend.name(),
         device,
-    );
+    });
     println!(
         "bench: {} benchmark(s){}, {} cpus, load {:.2}, output {}",
         chosen.len(),

@@ -140,26 +140,17 @@ impl Figure for Fig3Profile {
         for (name, arch) in &self.simec {
             let method = simec_method(name);
             for &d in &self.embedding_dims {
-                let x = d as f64;
+                let point = method.at(base_seed, d as f64);
                 let params = arch
-                    .params(d, method.seed(base_seed, x))
+                    .params(d, point.seed)
                     .with_context(|| format!("SimEc {name} hyperparameters at d = {d}"))?;
                 let points = vec![
                     SeriesId::split(method.clone(), Split::Train),
                     SeriesId::split(method.clone(), Split::Test),
                 ];
-                let key = Fig3Task::Simec {
-                    name: name.clone(),
-                    params,
-                };
-                tasks.push(Task::trained(
-                    key,
-                    &method,
-                    x,
-                    base_seed,
-                    arch.model().epochs(),
-                    points,
-                ));
+                let epochs = params.epochs();
+                let name = name.clone();
+                tasks.push(point.task(Fig3Task::Simec { name, params }, epochs, points));
             }
         }
         Ok(tasks)
@@ -195,12 +186,8 @@ impl Figure for Fig3Profile {
         Ok((setup, Vec::new()))
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         match &task.key {
             Fig3Task::Baselines => baselines_rows(self, setup),
             Fig3Task::Simec { name, params } => {
@@ -212,14 +199,7 @@ impl Figure for Fig3Profile {
                     s_test: &setup.s_test,
                 };
                 let s_ll = Some(simec::SllTarget::single(s_ll));
-                fit_yyt_train_test(
-                    params,
-                    &split,
-                    targets,
-                    s_ll,
-                    &step.ctx.device,
-                    step.progress,
-                )
+                fit_yyt_train_test(params, &split, targets, s_ll, step)
             }
         }
     }

@@ -105,14 +105,15 @@ impl Figure for Fig4LambdaProfile {
         self.lambdas
             .iter()
             .map(|&lambda| {
+                let point = method.at(base_seed, lambda);
                 let params = self
                     .simec
-                    .unchecked(self.embedding_dim, method.seed(base_seed, lambda))
+                    .unchecked(self.embedding_dim, point.seed)
                     .s_ll_reg(lambda)
                     .check()
                     .with_context(|| format!("SimEc hyperparameters at lambda = {lambda}"))?;
                 let epochs = params.epochs();
-                let task = Task::trained(params, &method, lambda, base_seed, epochs, series());
+                let task = point.task(params, epochs, series());
                 Ok(task.labelled(format!("simec lambda={lambda}")))
             })
             .collect()
@@ -136,12 +137,8 @@ impl Figure for Fig4LambdaProfile {
         Ok((setup, notes))
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         let params = &task.key;
         let (kern, x_train, x_test) = (&setup.rbf.kernels, &setup.rbf.x_train, &setup.rbf.x_test);
         let s_ll = setup.s_ll.as_ref().unwrap_or(&setup.targets); // [n, n]

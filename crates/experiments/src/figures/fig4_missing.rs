@@ -30,7 +30,6 @@ use serde::Deserialize;
 use super::mean_filled::{mean_filled_general_embedding, NotebookMaskStream};
 use super::panel::{draw_by_method, Axes};
 use super::rbf::{self, RbfData, RbfSetup};
-use super::scoring::fit_yyt_train_test;
 use super::sweep::{
     Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Split, Step, Task,
 };
@@ -100,16 +99,15 @@ pub struct MissingSetup {
     streams: Vec<NotebookMaskStream>,
 }
 
+/// `simec_train`, `simec_test`, `mean_filled_ed_train`, `kpca_full_train`, `kpca_full_test`.
 fn series() -> Vec<SeriesId> {
-    let simec = Method::plain(MethodKind::Simec);
-    let kpca = Method::variant(MethodKind::Kpca, "full");
-    vec![
-        SeriesId::split(simec.clone(), Split::Train),
-        SeriesId::split(simec, Split::Test),
-        SeriesId::split(Method::plain(MethodKind::MeanFilledEd), Split::Train),
-        SeriesId::split(kpca.clone(), Split::Train),
-        SeriesId::split(kpca, Split::Test),
+    let mean_filled = SeriesId::split(Method::plain(MethodKind::MeanFilledEd), Split::Train);
+    [
+        &rbf::train_test(Method::plain(MethodKind::Simec))[..],
+        &[mean_filled],
+        &rbf::train_test(Method::variant(MethodKind::Kpca, "full")),
     ]
+    .concat()
 }
 
 impl Figure for Fig4MissingProfile {
@@ -163,23 +161,20 @@ impl Figure for Fig4MissingProfile {
         }
         let method = Method::plain(MethodKind::Simec);
         for (index, &f) in self.fractions.iter().enumerate() {
+            let point = method.at(base_seed, f);
             let params = self
                 .simec
-                .unchecked(self.embedding_dim, method.seed(base_seed, f))
+                .unchecked(self.embedding_dim, point.seed)
                 .allow_missing(true)
                 .check()
                 .with_context(|| format!("SimEc hyperparameters at f = {f}"))?;
-            let key = MissingTask::Simec { index, params };
-            let mut task = Task::trained(
-                key,
-                &method,
-                f,
-                base_seed,
-                self.simec.model().epochs(),
+            let epochs = params.epochs();
+            let task = point.task(
+                MissingTask::Simec { index, params },
+                epochs,
                 all[..2].to_vec(),
             );
-            task.label = format!("simec f={f}");
-            tasks.push(task);
+            tasks.push(task.labelled(format!("simec f={f}")));
         }
         Ok(tasks)
     }
@@ -202,12 +197,8 @@ impl Figure for Fig4MissingProfile {
         Ok((MissingSetup { rbf, streams }, notes))
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         let kern = &setup.rbf.kernels;
         let d = self.embedding_dim;
         let pattern = |index: usize| {
@@ -235,18 +226,8 @@ impl Figure for Fig4MissingProfile {
                 let targets = masked_block(&kern.k, &mask, m, n)?; // [m, n]
                 let s_ll = masked_block(&kern.k, &mask, n, n)?; // [n, n]
                 drop(mask);
-                let sll =
-                    (self.simec.model().s_ll_reg() > 0.0).then(|| simec::SllTarget::single(&s_ll));
                 // Scored against the complete K and K_test.
-                let split = setup.rbf.scored_split();
-                fit_yyt_train_test(
-                    params,
-                    &split,
-                    &targets,
-                    sll,
-                    &step.ctx.device,
-                    step.progress,
-                )
+                setup.rbf.fit_simec(params, &targets, &s_ll, step)
             }
         }
     }

@@ -16,9 +16,8 @@ use serde::Deserialize;
 
 use super::panel::{draw_by_method, Axes};
 use super::rbf::{self, RbfData, RbfSetup};
-use super::scoring::fit_yyt_train_test;
 use super::sweep::{
-    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Split, Step, Task,
+    Computed, Figure, Method, MethodKind, Outputs, RunContext, SeriesId, Step, Task,
 };
 use crate::config::SimecArch;
 use crate::convert::to_simec_block;
@@ -59,15 +58,10 @@ fn xs(p: &Fig4TargetsProfile) -> Vec<f64> {
     p.n_targets.iter().map(|&n| n as f64).collect()
 }
 
+/// `simec_train`, `simec_test`, `kpca_train`, `kpca_test`.
 fn series() -> Vec<SeriesId> {
-    let simec = Method::plain(MethodKind::Simec);
-    let kpca = Method::plain(MethodKind::Kpca);
-    vec![
-        SeriesId::split(simec.clone(), Split::Train),
-        SeriesId::split(simec, Split::Test),
-        SeriesId::split(kpca.clone(), Split::Train),
-        SeriesId::split(kpca, Split::Test),
-    ]
+    let simec = rbf::train_test(Method::plain(MethodKind::Simec));
+    [simec, rbf::train_test(Method::plain(MethodKind::Kpca))].concat()
 }
 
 impl Figure for Fig4TargetsProfile {
@@ -100,21 +94,13 @@ impl Figure for Fig4TargetsProfile {
         let method = Method::plain(MethodKind::Simec);
         let all = series();
         for &n in &self.n_targets {
-            let x = n as f64;
+            let point = method.at(base_seed, n as f64);
             let params = self
                 .simec
-                .params(self.embedding_dim, method.seed(base_seed, x))
+                .params(self.embedding_dim, point.seed)
                 .with_context(|| format!("SimEc hyperparameters at n_targets = {n}"))?;
-            let key = TargetsTask::Simec { n, params };
-            let points = all[..2].to_vec();
-            let task = Task::trained(
-                key,
-                &method,
-                x,
-                base_seed,
-                self.simec.model().epochs(),
-                points,
-            );
+            let epochs = params.epochs();
+            let task = point.task(TargetsTask::Simec { n, params }, epochs, all[..2].to_vec());
             tasks.push(task.labelled(format!("simec n={n}")));
         }
         Ok(tasks)
@@ -124,12 +110,8 @@ impl Figure for Fig4TargetsProfile {
         RbfSetup::for_run(self.m_train, self.m_test, ctx)
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         let kern = &setup.kernels;
         let (n, params) = match &task.key {
             TargetsTask::Kpca => {
@@ -140,16 +122,7 @@ impl Figure for Fig4TargetsProfile {
         let m = kern.k.nrows();
         let targets = to_simec_block(&kern.k, 0..m, 0..n); // [m, n]
         let s_ll = to_simec_block(&kern.k, 0..n, 0..n); // [n, n]
-        let sll = (self.simec.model().s_ll_reg() > 0.0).then(|| simec::SllTarget::single(&s_ll));
-        let split = setup.scored_split();
-        fit_yyt_train_test(
-            params,
-            &split,
-            &targets,
-            sll,
-            &step.ctx.device,
-            step.progress,
-        )
+        setup.fit_simec(params, &targets, &s_ll, step)
     }
 
     fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {

@@ -132,17 +132,12 @@ impl Figure for Fig5Profile {
             .map(|w| embedding_path(&ctx.results_dir, w))
             .to_vec();
         let method = Method::variant(MethodKind::Simec, Part::Sum.name());
-        let params = simec_params(&self.simec, D, 1, method.seed(base_seed, x))?;
-        let points = all[1..].to_vec();
-        let mut simec = Task::trained(
-            Fig5Task::Simec(params),
-            &method,
-            x,
-            base_seed,
-            self.simec.model().epochs(),
-            points,
-        )
-        .labelled("simec S1plusS2 d=2");
+        let point = method.at(base_seed, x);
+        let params = simec_params(&self.simec, D, 1, point.seed)?;
+        let epochs = params.epochs();
+        let mut simec = point
+            .task(Fig5Task::Simec(params), epochs, all[1..].to_vec())
+            .labelled("simec S1plusS2 d=2");
         simec.files = vec![embedding_path(&ctx.results_dir, "simec")];
         Ok(vec![eig, simec])
     }
@@ -170,12 +165,8 @@ impl Figure for Fig5Profile {
         Ok((setup, notes))
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         let labels = &setup.data.labels;
         match &task.key {
             Fig5Task::Eigen => {
@@ -190,7 +181,7 @@ impl Figure for Fig5Profile {
             }
             Fig5Task::Simec(params) => {
                 let results_dir = &step.ctx.results_dir;
-                let model = train(self, setup, params, step)?;
+                let model = train(self, params, step)?;
                 write_embedding(&embedding_path(results_dir, "simec"), labels, &model.y)?;
                 Ok(vec![model.mse_ywl(0, &setup.sum)?, model.mse_yyt(&setup.sum)?].into())
             }
@@ -219,10 +210,10 @@ impl Figure for Fig5Profile {
 /// Trains the 2-dim SimEc on the first `n_targets` columns of S1 + S2 (with its S_ll).
 fn train(
     p: &Fig5Profile,
-    setup: &Fig5Setup,
     params: &simec::SimecValidParams,
-    step: Step<'_>,
+    step: Step<'_, Fig5Setup>,
 ) -> Result<TrainedSimec> {
+    let setup = step.setup;
     let x = to_simec(&setup.data.x); // [m, 784]
     let n = p.simec.n_targets;
     let targets = simec_targets(&[&setup.sum], n)?; // [m, n]

@@ -81,18 +81,10 @@ impl Figure for Fig6Profile {
         )];
         let method = Method::plain(MethodKind::Simec);
         for &d in &self.embedding_dims {
-            let x = d as f64;
-            let params =
-                super::simpson::simec_params(&self.simec, d, 1, method.seed(base_seed, x))?;
-            let points = vec![all[2].clone()];
-            let task = Task::trained(
-                Fig6Task::Simec(params),
-                &method,
-                x,
-                base_seed,
-                self.simec.model().epochs(),
-                points,
-            );
+            let point = method.at(base_seed, d as f64);
+            let params = super::simpson::simec_params(&self.simec, d, 1, point.seed)?;
+            let epochs = params.epochs();
+            let task = point.task(Fig6Task::Simec(params), epochs, vec![all[2].clone()]);
             tasks.push(task.labelled(format!("simec d={d}")));
         }
         Ok(tasks)
@@ -117,12 +109,8 @@ impl Figure for Fig6Profile {
         Ok((setup, vec![note]))
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         let (s, eig) = (&setup.simpson.s, &setup.simpson.eig);
         match &task.key {
             Fig6Task::Eigen => {

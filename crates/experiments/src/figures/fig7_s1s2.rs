@@ -148,17 +148,10 @@ impl Figure for Fig7Profile {
             let method = target.method();
             let n_slices = if target == Target::Stacked { 2 } else { 1 };
             for &d in dims {
-                let x = d as f64;
-                let params = simec_params(&self.simec, d, n_slices, method.seed(base_seed, x))?;
-                let key = Fig7Task::Simec { target, params };
-                let task = Task::trained(
-                    key,
-                    &method,
-                    x,
-                    base_seed,
-                    self.simec.model().epochs(),
-                    target.series(),
-                );
+                let point = method.at(base_seed, d as f64);
+                let params = simec_params(&self.simec, d, n_slices, point.seed)?;
+                let epochs = params.epochs();
+                let task = point.task(Fig7Task::Simec { target, params }, epochs, target.series());
                 tasks.push(task.labelled(format!("simec {} d={d}", target.name())));
             }
         }
@@ -177,12 +170,8 @@ impl Figure for Fig7Profile {
         Ok((Fig7Setup { x, eig, parts }, notes))
     }
 
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed> {
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
+        let setup = step.setup;
         let parts = &setup.parts;
         let (target, params) = match &task.key {
             Fig7Task::Eigen(part) => {
@@ -202,7 +191,7 @@ impl Figure for Fig7Profile {
             }
             Fig7Task::Simec { target, params } => (*target, params),
         };
-        let model = train(self, setup, target, params, step)?;
+        let model = train(self, target, params, step)?;
         let mut mses = Vec::new();
         for &against in target.scored_against() {
             let truth = part_matrix(parts, against);
@@ -223,13 +212,12 @@ impl Figure for Fig7Profile {
 /// slice (the targets themselves when one slice has all m columns).
 fn train(
     p: &Fig7Profile,
-    setup: &Fig7Setup,
     target: Target,
     params: &simec::SimecValidParams,
-    step: Step<'_>,
+    step: Step<'_, Fig7Setup>,
 ) -> Result<TrainedSimec> {
-    let parts = &setup.parts;
-    let x = &setup.x; // [m, 784]
+    let parts = &step.setup.parts;
+    let x = &step.setup.x; // [m, 784]
     let n = p.simec.n_targets;
     let sum;
     let slices: Vec<&DMatrix<f64>> = match target {

@@ -20,7 +20,8 @@
 
 use anyhow::{bail, Context, Result};
 
-use super::sweep::{Method, MethodKind, SeriesId, Split, Task};
+use super::scoring::fit_yyt_train_test;
+use super::sweep::{Computed, Method, MethodKind, SeriesId, Split, Step, Task};
 use crate::config::SimecArch;
 use crate::convert::to_simec;
 use crate::data::PaperSplit;
@@ -148,6 +149,23 @@ impl RbfSetup {
         }
     }
 
+    /// Trains a Figure 4 SimEc point on `targets` `[m, n]`, with the S_ll term on `s_ll`
+    /// `[n, n]` when its `s_ll_reg` is positive, and scores it against the complete `K` and
+    /// `K_test`: the MSEs of `simec_train` and `simec_test`.
+    ///
+    /// # Errors
+    /// Model errors (shapes, divergence) and scoring errors.
+    pub fn fit_simec<S>(
+        &self,
+        params: &simec::SimecValidParams,
+        targets: &simec::Matrix,
+        s_ll: &simec::Matrix,
+        step: Step<'_, S>,
+    ) -> Result<Computed> {
+        let sll = (params.s_ll_reg() > 0.0).then(|| simec::SllTarget::single(s_ll));
+        fit_yyt_train_test(params, &self.scored_split(), targets, sll, step)
+    }
+
     /// A one-line description for the run's notes (gamma, max |K|, sizes).
     pub fn describe(&self) -> String {
         format!(
@@ -188,11 +206,19 @@ pub fn kpca_task<K>(key: K, variant: Option<&str>, xs: &[f64]) -> Task<K> {
         None => Method::plain(MethodKind::Kpca),
     };
     let mut points = Vec::new();
-    for split in [Split::Train, Split::Test] {
-        let id = SeriesId::split(method.clone(), split);
+    for id in train_test(method) {
         points.extend(xs.iter().map(|&x| (id.clone(), x)));
     }
     Task::deterministic(key, "kPCA reference", points)
+}
+
+/// The `{method}_train` and `{method}_test` series of a Figure 4 panel: the training embedding
+/// scored against `K`, the test embedding against `K_test`.
+pub fn train_test(method: Method) -> [SeriesId; 2] {
+    [
+        SeriesId::split(method.clone(), Split::Train),
+        SeriesId::split(method, Split::Test),
+    ]
 }
 
 /// The MSEs of [`kpca_task`]'s points: the train MSE at every x, then the test MSE.

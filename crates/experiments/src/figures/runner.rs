@@ -117,11 +117,12 @@ fn compute_pending<F: Figure>(
     for task in deterministic {
         let t0 = Instant::now();
         let step = Step {
+            setup: &setup,
             ctx,
             progress: &mut |_| {},
         };
         let mses = profile
-            .compute(&setup, task, step)
+            .compute(task, step)
             .with_context(|| format!("computing {}", task.label))?;
         run.save_task(task, mses, t0)?;
     }
@@ -133,8 +134,12 @@ fn compute_pending<F: Figure>(
         &trained,
         |task, progress| {
             let t0 = Instant::now();
-            let step = Step { ctx, progress };
-            Ok((profile.compute(&setup, task, step)?, t0))
+            let step = Step {
+                setup: &setup,
+                ctx,
+                progress,
+            };
+            Ok((profile.compute(task, step)?, t0))
         },
         |run, task, (mses, t0)| run.save_task(task, mses, t0),
     )?;

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use nalgebra::DMatrix;
 
-use super::sweep::{Computed, Progress};
+use super::sweep::{Computed, Step};
 use crate::convert::from_simec;
 
 /// A train / test split as a SimEc sees it, with the similarities its embeddings are scored
@@ -20,20 +20,21 @@ pub struct ScoredSplit<'a> {
     pub s_test: &'a DMatrix<f64>,
 }
 
-/// Trains `params` on `split.x_train -> targets` (with `s_ll` when given) and returns
-/// `MSE(Y Y^T, S_train)` and `MSE(Y_test Y_test^T, S_test)`, in that order.
+/// Trains `params` on `split.x_train -> targets` (with `s_ll` when given) on the step's device,
+/// reporting each epoch to its progress, and returns `MSE(Y Y^T, S_train)` and
+/// `MSE(Y_test Y_test^T, S_test)`, in that order.
 ///
 /// # Errors
 /// Model errors (shapes, divergence) and scoring errors.
-pub fn fit_yyt_train_test(
+pub fn fit_yyt_train_test<S>(
     params: &simec::SimecValidParams,
     split: &ScoredSplit<'_>,
     targets: &simec::Matrix,
     s_ll: Option<simec::SllTarget<'_>>,
-    device: &burn::tensor::Device,
-    progress: Progress<'_>,
+    step: Step<'_, S>,
 ) -> Result<Computed> {
-    let model = params.fit_with_callback(split.x_train, targets, s_ll, device, progress)?;
+    let device = &step.ctx.device;
+    let model = params.fit_with_callback(split.x_train, targets, s_ll, device, step.progress)?;
     let y_tr = from_simec(&model.transform(split.x_train)?); // [m, d]
     let y_te = from_simec(&model.transform(split.x_test)?); // [m_test, d]
     Ok(vec![

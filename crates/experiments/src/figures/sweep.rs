@@ -129,6 +129,44 @@ impl Method {
     pub fn seed(&self, base_seed: u64, x: f64) -> u64 {
         crate::config::point_seed(base_seed, &self.key(), x)
     }
+
+    /// This trained method's point at `x` in a run with `base_seed`, its seed derived once
+    /// ([`Method::seed`]) for both its hyperparameters and its task.
+    pub fn at(&self, base_seed: u64, x: f64) -> TrainedPoint<'_> {
+        TrainedPoint {
+            method: self,
+            x,
+            seed: self.seed(base_seed, x),
+        }
+    }
+}
+
+/// A trained method at one x of the sweep, with the seed of that point.
+#[derive(Debug, Clone, Copy)]
+pub struct TrainedPoint<'a> {
+    /// The trained method.
+    pub method: &'a Method,
+    /// The point's x.
+    pub x: f64,
+    /// The point's seed ([`Method::seed`]): the SimEc's initialization and shuffling.
+    pub seed: u64,
+}
+
+impl TrainedPoint<'_> {
+    /// The task training this point for `epochs`, writing `series` at its x; labelled
+    /// `method x=X` until [`Task::labelled`] says otherwise.
+    pub fn task<K>(&self, key: K, epochs: usize, series: Vec<SeriesId>) -> Task<K> {
+        Task {
+            key,
+            label: format!("{} x={}", self.method.key(), self.x),
+            points: series.into_iter().map(|s| (s, self.x)).collect(),
+            kind: TaskKind::Trained {
+                seed: self.seed,
+                epochs,
+            },
+            files: Vec::new(),
+        }
+    }
 }
 
 /// A curve of a figure, rendered to the paper's CSV names (`paper_mse.csv`) by [`fmt::Display`]
@@ -219,26 +257,6 @@ impl<K> Task<K> {
         }
     }
 
-    /// A trained task of `method` at `x`, its seed derived from the run's `base_seed`, the
-    /// method's key and `x` (exactly the seeds of the committed results).
-    pub fn trained(
-        key: K,
-        method: &Method,
-        x: f64,
-        base_seed: u64,
-        epochs: usize,
-        points: Vec<SeriesId>,
-    ) -> Self {
-        let seed = method.seed(base_seed, x);
-        Self {
-            key,
-            label: format!("{} x={x}", method.key()),
-            points: points.into_iter().map(|s| (s, x)).collect(),
-            kind: TaskKind::Trained { seed, epochs },
-            files: Vec::new(),
-        }
-    }
-
     /// The task with `label` shown in progress bars and errors.
     #[must_use]
     pub fn labelled(mut self, label: impl Into<String>) -> Self {
@@ -287,9 +305,11 @@ impl From<Vec<f64>> for Computed {
 /// Per-epoch progress callback handed to a trained task.
 pub type Progress<'a> = &'a mut dyn FnMut(simec::EpochReport);
 
-/// What a task's computation gets from the runner: the run's context and the per-epoch
-/// progress callback (trained tasks).
-pub struct Step<'a> {
+/// What a task's computation gets from the runner: the figure's shared setup, the run's context
+/// and the per-epoch progress callback (trained tasks).
+pub struct Step<'a, S> {
+    /// The figure's shared deterministic inputs ([`Figure::setup`]).
+    pub setup: &'a S,
     /// Data, output and device of the run.
     pub ctx: &'a RunContext,
     /// Called after every epoch.
@@ -348,16 +368,11 @@ pub trait Figure: DeserializeOwned + Clone + Sync {
     /// Missing or corrupt data, numerical failures.
     fn setup(&self, ctx: &RunContext) -> Result<(Self::Setup, Vec<String>)>;
 
-    /// Computes one task: the MSE of each of its points, in order.
+    /// Computes one task from the setup in `step`: the MSE of each of its points, in order.
     ///
     /// # Errors
     /// Model or numerical errors.
-    fn compute(
-        &self,
-        setup: &Self::Setup,
-        task: &Task<Self::Key>,
-        step: Step<'_>,
-    ) -> Result<Computed>;
+    fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed>;
 
     /// Draws the figure from every row of the CSV.
     ///
@@ -441,16 +456,16 @@ mod tests {
     #[test]
     fn trained_tasks_derive_the_committed_seeds() {
         let id = |s: &str| SeriesId::split(simec(Some(s)), Split::Train);
-        let t = Task::trained((), &simec(Some("2hl")), 5.0, 42, 1, vec![id("2hl")]);
+        let t = simec(Some("2hl")).at(42, 5.0).task((), 1, vec![id("2hl")]);
         assert_eq!(t.seed(), crate::config::point_seed(42, "simec_2hl", 5.0));
-        let t = Task::trained((), &simec(None), 0.5, 42, 1, vec![]);
+        let t = simec(None).at(42, 0.5).task((), 1, vec![]);
         assert_eq!(t.seed(), crate::config::point_seed(42, "simec", 0.5));
         // Seeds recorded in the committed paper results (results/fig3.csv, simec_2hl at d = 2;
         // results/fig4_lambda.csv at lambda = 0.5): a change of the derivation moves every
         // committed SimEc number.
-        let t = Task::trained((), &simec(Some("2hl")), 2.0, 42, 1, vec![]);
+        let t = simec(Some("2hl")).at(42, 2.0).task((), 1, vec![]);
         assert_eq!(t.seed(), 3_007_610_570_903_255_011);
-        let t = Task::trained((), &simec(None), 0.5, 42, 1, vec![]);
+        let t = simec(None).at(42, 0.5).task((), 1, vec![]);
         assert_eq!(t.seed(), 13_350_225_115_755_882_167);
         assert_eq!(
             Task::<()>::deterministic((), "b", vec![]).seed(),

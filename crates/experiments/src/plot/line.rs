@@ -6,7 +6,7 @@ use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{msg, render, Figure};
+use super::render::{chart_builder, draw_legend, msg, render, style_mesh, Figure};
 use super::style::{auto_range, check_range, palette, tick_label, usable};
 use super::PlotError;
 
@@ -184,30 +184,18 @@ where
     let (x_range, y_range) = ranges;
     let x_fmt = |v: &f64| axis_label(*v, plot.log_x, x_range);
     let y_fmt = |v: &f64| axis_label(*v, plot.log_y, y_range);
-    let mut builder = ChartBuilder::on(area);
-    builder
-        .margin(12)
-        .x_label_area_size(50)
-        .y_label_area_size(70);
-    if !plot.title.is_empty() {
-        builder.caption(&plot.title, ("sans-serif", 20));
-    }
-    let mut chart = builder.build_cartesian_2d(x_spec, y_spec).map_err(msg)?;
-    chart
-        .configure_mesh()
-        .x_desc(plot.x_label.as_str())
+    let mut chart = chart_builder(area, &plot.title)
+        .build_cartesian_2d(x_spec, y_spec)
+        .map_err(msg)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc(plot.x_label.as_str())
         .y_desc(plot.y_label.as_str())
         // Log axes label every 1..9 multiple of a decade when they span few decades.
         .x_labels(if plot.log_x { 20 } else { 10 })
         .y_labels(if plot.log_y { 20 } else { 10 })
         .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 16))
-        .light_line_style(BLACK.mix(0.05))
-        .bold_line_style(BLACK.mix(0.12))
-        .draw()
-        .map_err(msg)?;
+        .y_label_formatter(&y_fmt);
+    style_mesh(&mut mesh).draw().map_err(msg)?;
 
     for s in &plot.series {
         let color = palette(s.color);
@@ -255,15 +243,9 @@ where
     }
 
     if plot.series.iter().any(|s| !s.label.is_empty()) {
-        chart
-            .configure_series_labels()
-            .position(legend)
-            .legend_area_size(LEGEND_ICON + 8)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.5))
-            .label_font(("sans-serif", 14))
-            .draw()
-            .map_err(msg)?;
+        let mut labels = chart.configure_series_labels();
+        labels.position(legend).legend_area_size(LEGEND_ICON + 8);
+        draw_legend(&mut labels)?;
     }
     Ok(())
 }
@@ -380,29 +362,18 @@ mod tests {
 
     #[test]
     fn legend_avoids_the_curves() {
-        // Decreasing curve from the upper left to the lower right: the upper right is free.
-        let falling = LinePlot {
-            series: vec![LineSeries::solid(
-                "falling",
-                vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)],
-                0,
-            )],
-            ..Default::default()
+        let legend_of = |points: Vec<(f64, f64)>| {
+            let plot = LinePlot {
+                series: vec![LineSeries::solid("curve", points, 0)],
+                ..Default::default()
+            };
+            pick_legend(&plot, plot.ranges().unwrap(), LINE_PLOT_SIZE)
         };
-        let r = falling.ranges().unwrap();
-        let pos = pick_legend(&falling, r, LINE_PLOT_SIZE);
+        // Decreasing curve from the upper left to the lower right: the upper right is free.
+        let pos = legend_of(vec![(0.0, 1.0), (0.5, 0.1), (1.0, 0.0)]);
         assert!(matches!(pos, SeriesLabelPosition::UpperRight), "{pos:?}");
         // Rising curve through the upper right: the legend moves elsewhere.
-        let rising = LinePlot {
-            series: vec![LineSeries::solid(
-                "rising",
-                vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)],
-                0,
-            )],
-            ..Default::default()
-        };
-        let r = rising.ranges().unwrap();
-        let pos = pick_legend(&rising, r, LINE_PLOT_SIZE);
+        let pos = legend_of(vec![(0.0, 0.0), (0.5, 0.9), (1.0, 1.0)]);
         assert!(!matches!(pos, SeriesLabelPosition::UpperRight), "{pos:?}");
     }
 }

@@ -2,19 +2,68 @@
 
 use std::fs::{self, File};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use plotters::chart::{MeshStyle, SeriesLabelStyle};
+use plotters::coord::ranged1d::ValueFormatter;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::ensure_font;
 use super::PlotError;
-use crate::results::{atomic_write, fsync_dir};
+use crate::results::{atomic_write, fsync_dir, tmp_path};
 
 /// A drawable figure: draws itself onto a root area of any backend.
 pub(crate) trait Figure {
     /// Draws onto `root` (already filled white). Errors are plotters' messages.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+}
+
+/// A chart builder on `area` with the figures' margins and label areas, captioned with `title`
+/// unless it is empty.
+pub(crate) fn chart_builder<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'static, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(50)
+        .y_label_area_size(70);
+    if !title.is_empty() {
+        builder.caption(title, ("sans-serif", 20));
+    }
+    builder
+}
+
+/// `mesh` with the figures' label fonts and grid lines.
+pub(crate) fn style_mesh<'m, 'a, 'b, X, Y, XT, YT, DB>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged<ValueType = XT> + ValueFormatter<XT>,
+    Y: Ranged<ValueType = YT> + ValueFormatter<YT>,
+    DB: DrawingBackend,
+{
+    mesh.label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 16))
+        .light_line_style(BLACK.mix(0.05))
+        .bold_line_style(BLACK.mix(0.12))
+}
+
+/// Draws the legend set up in `labels` with the figures' box and font.
+///
+/// # Errors
+/// plotters' message.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    labels: &mut SeriesLabelStyle<'a, '_, DB, CT>,
+) -> Result<(), String> {
+    labels
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.5))
+        .label_font(("sans-serif", 14))
+        .draw()
+        .map_err(msg)
 }
 
 /// Maps any displayable drawing error to its message.
@@ -49,7 +98,7 @@ pub(crate) fn render(
     atomic_write(svg_path, svg.as_bytes())?;
 
     // plotters picks the image format from the extension, so the temp file ends in `.png`.
-    let tmp = png_tmp_path(png_path);
+    let tmp = tmp_path(png_path, ".tmp.png");
     let drawn = guarded(png_path, || {
         let root = BitMapBackend::new(&tmp, size).into_drawing_area();
         root.fill(&WHITE).map_err(msg)?;
@@ -72,16 +121,6 @@ pub(crate) fn render(
         fsync_dir(dir);
     }
     Ok(())
-}
-
-/// `<png_path>.tmp.png`.
-fn png_tmp_path(png_path: &Path) -> PathBuf {
-    let mut name = png_path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".tmp.png");
-    png_path.with_file_name(name)
 }
 
 /// Runs a drawing closure, turning both its error and any panic inside plotters into

@@ -6,7 +6,7 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::render::{msg, render, Figure};
+use super::render::{chart_builder, draw_legend, msg, render, style_mesh, Figure};
 use super::style::{auto_range, check_range, palette, tick_label};
 use super::PlotError;
 
@@ -185,29 +185,17 @@ impl<'a> Scatter<'a> {
 impl Figure for Scatter<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let plot = self.plot;
-        let mut builder = ChartBuilder::on(root);
-        builder
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(70);
-        if !plot.title.is_empty() {
-            builder.caption(&plot.title, ("sans-serif", 20));
-        }
-        let mut chart = builder
+        let mut chart = chart_builder(root, &plot.title)
             .build_cartesian_2d(self.x.0..self.x.1, self.y.0..self.y.1)
             .map_err(msg)?;
-        chart
-            .configure_mesh()
-            .x_desc(plot.x_label.as_str())
+        let mut mesh = chart.configure_mesh();
+        let x_fmt = |v: &f64| tick_label(snap_zero(*v, self.x));
+        let y_fmt = |v: &f64| tick_label(snap_zero(*v, self.y));
+        mesh.x_desc(plot.x_label.as_str())
             .y_desc(plot.y_label.as_str())
-            .x_label_formatter(&|v| tick_label(snap_zero(*v, self.x)))
-            .y_label_formatter(&|v| tick_label(snap_zero(*v, self.y)))
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 16))
-            .light_line_style(BLACK.mix(0.05))
-            .bold_line_style(BLACK.mix(0.12))
-            .draw()
-            .map_err(msg)?;
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt);
+        style_mesh(&mut mesh).draw().map_err(msg)?;
 
         let mut classes: Vec<usize> = plot.points.iter().map(|p| p.class).collect();
         classes.sort_unstable();
@@ -243,14 +231,9 @@ impl Figure for Scatter<'_> {
         }
 
         if !classes.is_empty() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.5))
-                .label_font(("sans-serif", 14))
-                .draw()
-                .map_err(msg)?;
+            let mut labels = chart.configure_series_labels();
+            labels.position(SeriesLabelPosition::UpperRight);
+            draw_legend(&mut labels)?;
         }
         Ok(())
     }

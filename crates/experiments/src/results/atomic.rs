@@ -8,14 +8,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::ResultsError;
 
-/// The temp path used for an atomic write of `path`: the file name with `.tmp` appended.
-pub(crate) fn tmp_path(path: &Path) -> PathBuf {
+/// The temp path of an atomic write of `path`: its file name with `suffix` appended (`.tmp`
+/// here; `.tmp.png` for a PNG, whose format plotters picks from the extension).
+pub(crate) fn tmp_path(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
-    name.push(".tmp");
+    name.push(suffix);
     path.with_file_name(name)
+}
+
+/// `read(path)`, or `None` when `path` does not exist (a first run).
+///
+/// # Errors
+/// [`ResultsError::Io`] for any other read failure.
+pub(crate) fn read_if_exists<T>(
+    path: &Path,
+    read: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> Result<Option<T>, ResultsError> {
+    match read(path) {
+        Ok(content) => Ok(Some(content)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(io_err("reading", path, source)),
+    }
 }
 
 fn io_err(action: &'static str, path: &Path, source: std::io::Error) -> ResultsError {
@@ -29,7 +45,7 @@ fn io_err(action: &'static str, path: &Path, source: std::io::Error) -> ResultsE
 /// Replaces `path` with `bytes` atomically (see the module docs). Any leftover
 /// `<path>.tmp` from an interrupted earlier write is overwritten.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), ResultsError> {
-    let tmp = tmp_path(path);
+    let tmp = tmp_path(path, ".tmp");
     {
         let mut f = OpenOptions::new()
             .write(true)
@@ -80,6 +96,17 @@ pub fn ensure_writable_dir(dir: &Path) -> Result<(), ResultsError> {
         .map_err(not_writable)?;
     fs::remove_file(&probe).map_err(not_writable)?;
     Ok(())
+}
+
+/// `path` as an output file: its directory created if missing and checked for writability
+/// ([`ensure_writable_dir`]), so that a run fails before any training.
+///
+/// # Errors
+/// [`ResultsError::DirNotWritable`].
+pub(crate) fn writable_path(path: impl AsRef<Path>) -> Result<PathBuf, ResultsError> {
+    let path = path.as_ref().to_path_buf();
+    ensure_writable_dir(parent_dir(&path))?;
+    Ok(path)
 }
 
 /// The directory holding `path` (`.` for a bare file name).

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{atomic_write, ensure_writable_dir, parent_dir};
+use super::atomic::{atomic_write, read_if_exists, writable_path};
 use super::ResultsError;
 
 /// The schema's leading columns, in order; the remaining columns are extras.
@@ -58,18 +58,10 @@ impl ResultsFile {
     /// Errors: [`ResultsError::DirNotWritable`], [`ResultsError::MalformedCsv`] /
     /// [`ResultsError::InvalidRow`] naming the file and line.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ResultsError> {
-        let path = path.as_ref().to_path_buf();
-        ensure_writable_dir(parent_dir(&path))?;
-        let rows = match fs::read(&path) {
-            Ok(bytes) => parse_rows(&path, &bytes)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => {
-                return Err(ResultsError::Io {
-                    action: "reading",
-                    path,
-                    source,
-                })
-            }
+        let path = writable_path(path)?;
+        let rows = match read_if_exists(&path, |p| fs::read(p))? {
+            Some(bytes) => parse_rows(&path, &bytes)?,
+            None => Vec::new(),
         };
         Ok(Self { path, rows })
     }
@@ -77,8 +69,7 @@ impl ResultsFile {
     /// Starts from no rows, ignoring whatever `path` holds (the `--force` mode). The old file
     /// is left untouched until the first [`ResultsFile::push_and_save`] replaces it.
     pub fn create_fresh(path: impl AsRef<Path>) -> Result<Self, ResultsError> {
-        let path = path.as_ref().to_path_buf();
-        ensure_writable_dir(parent_dir(&path))?;
+        let path = writable_path(path)?;
         Ok(Self {
             path,
             rows: Vec::new(),

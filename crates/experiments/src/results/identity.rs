@@ -52,38 +52,31 @@ impl RunIdentity {
 
     /// What differs from `other`, in words (empty when the identities are equal).
     pub fn differences(&self, other: &RunIdentity) -> Vec<String> {
-        let mut out = Vec::new();
-        if self.config_hash != other.config_hash {
-            out.push(format!(
-                "the profile changed (config hash {} -> {})",
-                other.config_hash, self.config_hash
-            ));
-        }
-        if self.numerics_version != other.numerics_version {
-            out.push(format!(
-                "the numerics version changed ({} -> {})",
-                other.numerics_version, self.numerics_version
-            ));
-        }
-        if self.figure_numerics != other.figure_numerics {
-            out.push(format!(
-                "the figure's numerics revision changed ({} -> {})",
-                other.figure_numerics, self.figure_numerics
-            ));
-        }
-        if self.backend != other.backend {
-            out.push(format!(
-                "the backend changed ({} -> {})",
-                other.backend, self.backend
-            ));
-        }
-        if self.seed != other.seed {
-            out.push(format!(
-                "the seed changed ({} -> {})",
-                other.seed, self.seed
-            ));
-        }
-        out
+        // (what changed, then the old and the new value)
+        let fields = [
+            (
+                "the profile changed (config hash ",
+                &other.config_hash,
+                &self.config_hash,
+            ),
+            (
+                "the numerics version changed (",
+                &other.numerics_version.to_string(),
+                &self.numerics_version.to_string(),
+            ),
+            (
+                "the figure's numerics revision changed (",
+                &other.figure_numerics.to_string(),
+                &self.figure_numerics.to_string(),
+            ),
+            ("the backend changed (", &other.backend, &self.backend),
+            ("the seed changed (", &other.seed, &self.seed),
+        ];
+        fields
+            .into_iter()
+            .filter(|(_, old, new)| old != new)
+            .map(|(what, old, new)| format!("{what}{old} -> {new})"))
+            .collect()
     }
 }
 

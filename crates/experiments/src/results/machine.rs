@@ -37,22 +37,17 @@ impl MachineInfo {
             .or_else(|| read_trimmed("/etc/hostname"))
             .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
             .unwrap_or_else(unknown);
-        let os_release = fs::read_to_string("/etc/os-release")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("PRETTY_NAME="))
-                    .map(|v| v.trim().trim_matches('"').to_string())
-            })
-            .unwrap_or_else(unknown);
-        let cpu_model = fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .filter(|l| l.starts_with("model name"))
-                    .find_map(|l| l.split_once(':').map(|(_, v)| v.trim().to_string()))
-            })
-            .unwrap_or_else(unknown);
+        let os_release = first_line_value("/etc/os-release", |l| {
+            l.strip_prefix("PRETTY_NAME=")
+                .map(|v| v.trim().trim_matches('"').to_string())
+        })
+        .unwrap_or_else(unknown);
+        let cpu_model = first_line_value("/proc/cpuinfo", |l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(unknown);
         let total_memory_bytes = fs::read_to_string("/proc/meminfo")
             .ok()
             .and_then(|s| parse_meminfo_total(&s))
@@ -70,6 +65,12 @@ impl MachineInfo {
             total_memory_bytes,
         }
     }
+}
+
+/// The first value `pick` finds among the lines of the file at `path` (`None` when it cannot be
+/// read).
+fn first_line_value(path: &str, pick: impl Fn(&str) -> Option<String>) -> Option<String> {
+    fs::read_to_string(path).ok()?.lines().find_map(pick)
 }
 
 fn read_trimmed(path: &str) -> Option<String> {

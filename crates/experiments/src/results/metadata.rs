@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
-use super::atomic::{atomic_write, ensure_writable_dir, parent_dir};
+use super::atomic::{atomic_write, read_if_exists, writable_path};
 use super::machine::{format_rfc3339_utc, git_commit, MachineInfo};
 use super::{repo_root, ResultsError};
 
@@ -109,10 +109,9 @@ impl MetadataFile {
     /// Opens `path`, loading earlier runs if the file exists (creating the directory if needed).
     /// A malformed file is an error naming it rather than silently losing history.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, ResultsError> {
-        let path = path.as_ref().to_path_buf();
-        ensure_writable_dir(parent_dir(&path))?;
-        let runs = match fs::read_to_string(&path) {
-            Ok(text) => {
+        let path = writable_path(path)?;
+        let runs = match read_if_exists(&path, |p| fs::read_to_string(p))? {
+            Some(text) => {
                 toml::from_str::<MetaDoc>(&text)
                     .map_err(|e| ResultsError::MalformedMetadata {
                         path: path.clone(),
@@ -120,14 +119,7 @@ impl MetadataFile {
                     })?
                     .runs
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(source) => {
-                return Err(ResultsError::Io {
-                    action: "reading",
-                    path,
-                    source,
-                })
-            }
+            None => Vec::new(),
         };
         Ok(Self {
             path,
@@ -138,8 +130,7 @@ impl MetadataFile {
 
     /// Starts with no history (the `--force` mode); the old file is replaced by the first save.
     pub fn create_fresh(path: impl AsRef<Path>) -> Result<Self, ResultsError> {
-        let path = path.as_ref().to_path_buf();
-        ensure_writable_dir(parent_dir(&path))?;
+        let path = writable_path(path)?;
         Ok(Self {
             path,
             runs: Vec::new(),

@@ -20,6 +20,7 @@ pub use crate::root::{
     build_time_root, init_repo_root, is_project_root, repo_root, resolve_repo_root,
     resolve_repo_root_with, ProjectRoot, RootError, RootOrigin, ROOT_ENV,
 };
+pub(crate) use atomic::tmp_path;
 pub use atomic::{atomic_write, ensure_writable_dir, fsync_dir};
 pub use csv_file::{same_x, ResultRow, ResultsFile, SCHEMA_COLUMNS};
 pub use error::ResultsError;

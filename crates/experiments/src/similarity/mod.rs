@@ -214,37 +214,34 @@ pub fn rbf_kernel(x: &DMatrix<f64>, gamma: f64) -> Result<DMatrix<f64>, Similari
     let norms = row_sq_norms(x);
     let xt = x.transpose();
     let mut k = DMatrix::<f64>::zeros(m, m);
-    if m == 0 {
-        return Ok(k);
+    fill_column_blocks(&mut k, |j0, w, cols| {
+        let d2 = sq_dist_block(x, &norms, j0 + w, &xt, &norms, j0, w);
+        for jj in 0..w {
+            let j = j0 + jj;
+            let out = &mut cols[jj * m..(jj + 1) * m];
+            for i in 0..j {
+                out[i] = (-gamma * d2[(i, jj)]).exp();
+            }
+            out[j] = 1.0;
+        }
+    });
+    // Mirror the upper triangle into the lower one, tile by tile for cache locality.
+    symmetry::for_tiled_pairs(m, |j, i| k[(i, j)] = k[(j, i)]);
+    Ok(k)
+}
+
+/// Fills `k` in parallel, [`BLOCK`] columns at a time: `fill(j0, w, cols)` gets a block's first
+/// column `j0`, its width `w` and its `k.nrows() x w` entries (column-major). Nothing to do for an
+/// empty `k`.
+fn fill_column_blocks(k: &mut DMatrix<f64>, fill: impl Fn(usize, usize, &mut [f64]) + Sync) {
+    let rows = k.nrows();
+    if rows == 0 || k.ncols() == 0 {
+        return;
     }
     k.as_mut_slice()
-        .par_chunks_mut(BLOCK * m)
+        .par_chunks_mut(BLOCK * rows)
         .enumerate()
-        .for_each(|(blk, cols)| {
-            let j0 = blk * BLOCK;
-            let w = cols.len() / m;
-            let d2 = sq_dist_block(x, &norms, j0 + w, &xt, &norms, j0, w);
-            for jj in 0..w {
-                let j = j0 + jj;
-                let out = &mut cols[jj * m..(jj + 1) * m];
-                for i in 0..j {
-                    out[i] = (-gamma * d2[(i, jj)]).exp();
-                }
-                out[j] = 1.0;
-            }
-        });
-    // Mirror the upper triangle into the lower one, tile by tile for cache locality.
-    const TILE: usize = 64;
-    for jt in (0..m).step_by(TILE) {
-        for it in (jt..m).step_by(TILE) {
-            for j in jt..(jt + TILE).min(m) {
-                for i in it.max(j + 1)..(it + TILE).min(m) {
-                    k[(i, j)] = k[(j, i)];
-                }
-            }
-        }
-    }
-    Ok(k)
+        .for_each(|(blk, cols)| fill(blk * BLOCK, cols.len() / rows, cols));
 }
 
 /// Cross RBF kernel `K_ij = exp(-gamma * |a_i - b_j|^2)` (`a.nrows() x b.nrows()`).
@@ -271,20 +268,12 @@ pub fn rbf_kernel_between(
     let (na, nb) = (row_sq_norms(a), row_sq_norms(b));
     let bt = b.transpose();
     let mut k = DMatrix::<f64>::zeros(ma, mb);
-    if ma == 0 || mb == 0 {
-        return Ok(k);
-    }
-    k.as_mut_slice()
-        .par_chunks_mut(BLOCK * ma)
-        .enumerate()
-        .for_each(|(blk, cols)| {
-            let j0 = blk * BLOCK;
-            let w = cols.len() / ma;
-            let d2 = sq_dist_block(a, &na, ma, &bt, &nb, j0, w);
-            for (out, v) in cols.iter_mut().zip(d2.iter()) {
-                *out = (-gamma * v).exp();
-            }
-        });
+    fill_column_blocks(&mut k, |j0, w, cols| {
+        let d2 = sq_dist_block(a, &na, ma, &bt, &nb, j0, w);
+        for (out, v) in cols.iter_mut().zip(d2.iter()) {
+            *out = (-gamma * v).exp();
+        }
+    });
     Ok(k)
 }
 

@@ -9,14 +9,14 @@ use super::{time_runs, Measured, Rng, Workloads, RBF_GAMMA};
 
 impl Workloads {
     pub(super) fn sgemm_peak(&mut self) -> Result<Measured> {
-        let g = self.sizes.gemm;
+        let g = self.settings.sizes.gemm;
         let mut rng = Rng(7);
         let mut mat = |dev: &Device| {
             let v: Vec<f32> = (0..g * g).map(|_| rng.next() as f32 - 0.5).collect();
             Tensor::<2>::from_data(TensorData::new(v, [g, g]), dev)
         };
-        let a = mat(&self.device);
-        let b = mat(&self.device);
+        let a = mat(&self.settings.device);
+        let b = mat(&self.settings.device);
         let runs = self.runs(5);
         let times = time_runs(true, runs, || {
             let c = a.clone().matmul(b.clone()); // [g, g]
@@ -24,7 +24,7 @@ impl Workloads {
             Ok(())
         })?;
         Ok(Measured {
-            backend: self.backend.to_string(),
+            backend: self.settings.backend.to_string(),
             times,
             flops: 2.0 * (g as f64).powi(3),
             single: None,
@@ -36,7 +36,7 @@ impl Workloads {
     }
 
     pub(super) fn dgemm_peak(&mut self) -> Result<Measured> {
-        let g = self.sizes.gemm;
+        let g = self.settings.sizes.gemm;
         let mut rng = Rng(11);
         let a: Vec<f64> = (0..g * g).map(|_| rng.next() - 0.5).collect();
         let b: Vec<f64> = (0..g * g).map(|_| rng.next() - 0.5).collect();
@@ -66,7 +66,7 @@ impl Workloads {
     /// Top 10 of the centered RBF kernel: [`baselines::symmetric_eigen_top_k`] (block Krylov with
     /// a residual check, `dsyevr` fallback) or, with `dsyevr`, the LAPACK path alone.
     pub(super) fn eigen_top(&mut self, dsyevr: bool) -> Result<Measured> {
-        let n = self.sizes.eig_top;
+        let n = self.settings.sizes.eig_top;
         let runs = self.runs(3);
         let source = self.source()?;
         let k = self.rbf_train()?;
@@ -119,7 +119,7 @@ impl Workloads {
     }
 
     pub(super) fn eigen_full(&mut self) -> Result<Measured> {
-        let n = self.sizes.eig_full;
+        let n = self.settings.sizes.eig_full;
         let runs = self.runs(3);
         let source = self.source()?;
         let (_, _, s) = self.simpson()?;
@@ -152,7 +152,7 @@ impl Workloads {
     }
 
     pub(super) fn rbf(&mut self) -> Result<Measured> {
-        let m = self.sizes.rbf;
+        let m = self.settings.sizes.rbf;
         let inputs = self.inputs()?;
         let (mt, me) = (inputs.x_train.nrows(), inputs.x_test.nrows());
         if m > mt + me {
@@ -187,7 +187,7 @@ impl Workloads {
     }
 
     pub(super) fn mse(&mut self) -> Result<Measured> {
-        let m = self.sizes.mse;
+        let m = self.settings.sizes.mse;
         let source = self.source()?;
         let k = self.rbf_train()?;
         let s = k.view((0, 0), (m, m)).into_owned();

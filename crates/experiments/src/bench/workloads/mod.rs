@@ -198,15 +198,27 @@ impl Inputs {
     }
 }
 
+/// How a bench run is set up: its sizes, repetitions, data and SimEc backend.
+pub struct Settings {
+    /// The workload sizes.
+    pub sizes: Sizes,
+    /// `--quick`: two runs per benchmark unless `runs` says otherwise.
+    pub quick: bool,
+    /// `--runs`: overrides every benchmark's repetition count.
+    pub runs: Option<usize>,
+    /// `--data-dir`: where MNIST is searched first.
+    pub data_dir: Option<PathBuf>,
+    /// `--random-data`: random inputs of the same shapes even when MNIST is available.
+    pub random: bool,
+    /// The SimEc backend's name, for the rows.
+    pub backend: &'static str,
+    /// The SimEc backend's device.
+    pub device: Device,
+}
+
 /// Lazily prepared inputs and the benchmark runner.
 pub struct Workloads {
-    sizes: Sizes,
-    quick: bool,
-    runs: Option<usize>,
-    data_dir: Option<PathBuf>,
-    random: bool,
-    backend: &'static str,
-    device: Device,
+    settings: Settings,
     inputs: Option<Inputs>,
     /// Centered RBF kernel of the first `max(fig4_m, eig_top, mse)` training points.
     rbf_train: Option<DMatrix<f64>>,
@@ -215,24 +227,10 @@ pub struct Workloads {
 }
 
 impl Workloads {
-    /// A context for `sizes`; `runs` overrides every benchmark's repetition count.
-    pub fn new(
-        sizes: Sizes,
-        quick: bool,
-        runs: Option<usize>,
-        data_dir: Option<PathBuf>,
-        random: bool,
-        backend: &'static str,
-        device: Device,
-    ) -> Self {
+    /// The runner for `settings`; inputs are prepared when a benchmark first needs them.
+    pub fn new(settings: Settings) -> Self {
         Self {
-            sizes,
-            quick,
-            runs,
-            data_dir,
-            random,
-            backend,
-            device,
+            settings,
             inputs: None,
             rbf_train: None,
             simpson: None,
@@ -240,15 +238,20 @@ impl Workloads {
     }
 
     fn runs(&self, default: usize) -> usize {
-        self.runs
-            .unwrap_or(if self.quick { 2 } else { default })
+        self.settings
+            .runs
+            .unwrap_or(if self.settings.quick { 2 } else { default })
             .max(1)
     }
 
     fn inputs(&mut self) -> Result<&Inputs> {
         if self.inputs.is_none() {
             let t = Instant::now();
-            let inputs = Inputs::load(&self.sizes, self.data_dir.as_deref(), self.random)?;
+            let inputs = Inputs::load(
+                &self.settings.sizes,
+                self.settings.data_dir.as_deref(),
+                self.settings.random,
+            )?;
             eprintln!(
                 "[bench] inputs ({}) ready in {:.1} s",
                 inputs.source,
@@ -265,7 +268,7 @@ impl Workloads {
 
     fn rbf_train(&mut self) -> Result<&DMatrix<f64>> {
         if self.rbf_train.is_none() {
-            let s = self.sizes;
+            let s = self.settings.sizes;
             let m = s.fig4_m.max(s.eig_top).max(s.mse);
             let x = self.inputs()?.x_train.rows(0, m).into_owned();
             let t = Instant::now();

@@ -17,7 +17,7 @@ impl Workloads {
         simec::Matrix,
         f64,
     )> {
-        let (m, n) = (self.sizes.fig3_m, self.sizes.fig3_n);
+        let (m, n) = (self.settings.sizes.fig3_m, self.settings.sizes.fig3_n);
         let inputs = self.inputs()?;
         let x = to_simec(&inputs.x_train.rows(0, m).into_owned()); // [m, 784]
         let s = baselines::center_kernel_owned(crate::similarity::label_similarity(
@@ -56,7 +56,7 @@ impl Workloads {
             x,
             targets,
             Some(s_ll),
-            &self.device,
+            &self.settings.device,
             &mut |r| {
                 eprintln!(
                     "[bench]   epoch {}/{}: {:.3} s, loss {:.6}",
@@ -70,11 +70,11 @@ impl Workloads {
 
     pub(super) fn fig3_epoch(&mut self) -> Result<Measured> {
         let (params, x, targets, s_ll, flops) = self.fig3_setup()?;
-        let (m, n) = (self.sizes.fig3_m, self.sizes.fig3_n);
+        let (m, n) = (self.settings.sizes.fig3_m, self.settings.sizes.fig3_n);
         let runs = self.runs(5);
         let times = self.epochs_of_fit(params, &x, &targets, SllTarget::single(&s_ll), runs)?;
         Ok(Measured {
-            backend: self.backend.to_string(),
+            backend: self.settings.backend.to_string(),
             times,
             flops,
             single: Some(true),
@@ -92,8 +92,8 @@ impl Workloads {
     /// with all threads inside each (intra-op), or at once with one thread each (`pointpar`).
     pub(super) fn fig3_two_points(&mut self, pointpar: bool) -> Result<Measured> {
         let (params, x, targets, s_ll, flops) = self.fig3_setup()?;
-        let (m, n) = (self.sizes.fig3_m, self.sizes.fig3_n);
-        let device = self.device.clone();
+        let (m, n) = (self.settings.sizes.fig3_m, self.settings.sizes.fig3_n);
+        let device = self.settings.device.clone();
         let fit = |seed: u64| -> Result<()> {
             params.clone().seed(seed).epochs(2).fit(
                 &x,
@@ -132,7 +132,7 @@ impl Workloads {
             }
         })?;
         Ok(Measured {
-            backend: self.backend.to_string(),
+            backend: self.settings.backend.to_string(),
             times,
             flops: 4.0 * flops,
             single: Some(true),
@@ -151,7 +151,7 @@ impl Workloads {
     }
 
     pub(super) fn fig4_epoch(&mut self) -> Result<Measured> {
-        let m = self.sizes.fig4_m;
+        let m = self.settings.sizes.fig4_m;
         let x = to_simec(&self.inputs()?.x_train.rows(0, m).into_owned()); // [m, 784]
         let k = self.rbf_train()?;
         let kk = to_simec_block(k, 0..m, 0..m); // [m, m]: targets and S_ll
@@ -167,7 +167,7 @@ impl Workloads {
         let runs = self.runs(3);
         let times = self.epochs_of_fit(params, &x, &kk, SllTarget::single(&kk), runs)?;
         Ok(Measured {
-            backend: self.backend.to_string(),
+            backend: self.settings.backend.to_string(),
             times,
             flops: simec_epoch_flops(m, 32, &[784, 1000, 10], m, m, 1, true, false),
             single: Some(true),
@@ -185,7 +185,7 @@ impl Workloads {
     }
 
     pub(super) fn fig7_epoch(&mut self) -> Result<Measured> {
-        let m = self.sizes.fig7_m;
+        let m = self.settings.sizes.fig7_m;
         let x = to_simec(&self.inputs()?.x07.clone()); // [m, 784]
         let (s1, s2, _) = self.simpson()?;
         let targets = simec::Matrix::from_fn(m, 2 * m, |r, c| {
@@ -215,7 +215,7 @@ impl Workloads {
             runs,
         )?;
         Ok(Measured {
-            backend: self.backend.to_string(),
+            backend: self.settings.backend.to_string(),
             times,
             flops: simec_epoch_flops(m, 32, &[784, 200, 100], 2 * m, m, 2, true, false),
             single: Some(true),

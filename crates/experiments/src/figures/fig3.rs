@@ -58,7 +58,7 @@ pub enum Fig3Task {
         /// The architecture's name in the profile.
         name: String,
         /// Its checked hyperparameters at this d and seed.
-        params: simec::SimecValidParams,
+        params: Box<simec::SimecValidParams>,
     },
 }
 
@@ -150,7 +150,14 @@ impl Figure for Fig3Profile {
                 ];
                 let epochs = params.epochs();
                 let name = name.clone();
-                tasks.push(point.task(Fig3Task::Simec { name, params }, epochs, points));
+                tasks.push(point.task(
+                    Fig3Task::Simec {
+                        name,
+                        params: Box::new(params),
+                    },
+                    epochs,
+                    points,
+                ));
             }
         }
         Ok(tasks)

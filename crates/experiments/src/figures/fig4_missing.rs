@@ -88,7 +88,7 @@ pub enum MissingTask {
         /// Position of the fraction in the sweep.
         index: usize,
         /// Checked hyperparameters (`allow_missing` on) at this point's seed.
-        params: simec::SimecValidParams,
+        params: Box<simec::SimecValidParams>,
     },
 }
 
@@ -170,7 +170,10 @@ impl Figure for Fig4MissingProfile {
                 .with_context(|| format!("SimEc hyperparameters at f = {f}"))?;
             let epochs = params.epochs();
             let task = point.task(
-                MissingTask::Simec { index, params },
+                MissingTask::Simec {
+                    index,
+                    params: Box::new(params),
+                },
                 epochs,
                 all[..2].to_vec(),
             );

@@ -50,7 +50,7 @@ pub enum TargetsTask {
         /// Target columns.
         n: usize,
         /// Checked hyperparameters at this point's seed.
-        params: simec::SimecValidParams,
+        params: Box<simec::SimecValidParams>,
     },
 }
 
@@ -100,7 +100,14 @@ impl Figure for Fig4TargetsProfile {
                 .params(self.embedding_dim, point.seed)
                 .with_context(|| format!("SimEc hyperparameters at n_targets = {n}"))?;
             let epochs = params.epochs();
-            let task = point.task(TargetsTask::Simec { n, params }, epochs, all[..2].to_vec());
+            let task = point.task(
+                TargetsTask::Simec {
+                    n,
+                    params: Box::new(params),
+                },
+                epochs,
+                all[..2].to_vec(),
+            );
             tasks.push(task.labelled(format!("simec n={n}")));
         }
         Ok(tasks)

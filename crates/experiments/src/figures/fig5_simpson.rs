@@ -60,7 +60,7 @@ pub enum Fig5Task {
     /// The eigen-embedding files and the optimum rank-2 approximation of S1 + S2.
     Eigen,
     /// The 2-dim SimEc on S1 + S2 and its embedding file.
-    Simec(simec::SimecValidParams),
+    Simec(Box<simec::SimecValidParams>),
 }
 
 /// MNIST 0/7, the spectrum, the two eigen-embeddings and S1 + S2.
@@ -136,7 +136,7 @@ impl Figure for Fig5Profile {
         let params = simec_params(&self.simec, D, 1, point.seed)?;
         let epochs = params.epochs();
         let mut simec = point
-            .task(Fig5Task::Simec(params), epochs, all[1..].to_vec())
+            .task(Fig5Task::Simec(Box::new(params)), epochs, all[1..].to_vec())
             .labelled("simec S1plusS2 d=2");
         simec.files = vec![embedding_path(&ctx.results_dir, "simec")];
         Ok(vec![eig, simec])

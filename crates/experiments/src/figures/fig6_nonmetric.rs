@@ -24,7 +24,7 @@ pub enum Fig6Task {
     /// Both eigen baselines at every d.
     Eigen,
     /// The SimEc at one d, with its checked hyperparameters.
-    Simec(simec::SimecValidParams),
+    Simec(Box<simec::SimecValidParams>),
 }
 
 /// The Simpson setup with the SimEc's inputs.
@@ -84,7 +84,11 @@ impl Figure for Fig6Profile {
             let point = method.at(base_seed, d as f64);
             let params = super::simpson::simec_params(&self.simec, d, 1, point.seed)?;
             let epochs = params.epochs();
-            let task = point.task(Fig6Task::Simec(params), epochs, vec![all[2].clone()]);
+            let task = point.task(
+                Fig6Task::Simec(Box::new(params)),
+                epochs,
+                vec![all[2].clone()],
+            );
             tasks.push(task.labelled(format!("simec d={d}")));
         }
         Ok(tasks)

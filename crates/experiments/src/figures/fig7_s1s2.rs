@@ -89,7 +89,7 @@ pub enum Fig7Task {
         /// What it is trained on.
         target: Target,
         /// Its checked hyperparameters (`n_slices` 2 for the stack).
-        params: simec::SimecValidParams,
+        params: Box<simec::SimecValidParams>,
     },
 }
 
@@ -151,7 +151,14 @@ impl Figure for Fig7Profile {
                 let point = method.at(base_seed, d as f64);
                 let params = simec_params(&self.simec, d, n_slices, point.seed)?;
                 let epochs = params.epochs();
-                let task = point.task(Fig7Task::Simec { target, params }, epochs, target.series());
+                let task = point.task(
+                    Fig7Task::Simec {
+                        target,
+                        params: Box::new(params),
+                    },
+                    epochs,
+                    target.series(),
+                );
                 tasks.push(task.labelled(format!("simec {} d={d}", target.name())));
             }
         }

@@ -60,7 +60,10 @@ fn compare(reference: &str, new: &str, name: &str) -> (i32, String) {
 fn identical_files_pass() {
     let (code, out) = compare(&rows(None, None, None), &rows(None, None, None), "same");
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("9 points compared, 0 drifting"), "{out}");
+    assert!(
+        out.contains("9 points compared") && out.contains(", 0 drifting: OK"),
+        "{out}"
+    );
 }
 
 #[test]

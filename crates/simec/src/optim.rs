@@ -151,7 +151,8 @@ impl LrControl {
             self.bad_epochs += 1;
         }
         if self.bad_epochs > patience {
-            self.lr = (self.lr * factor).max(min_lr);
+            // As torch: the floor never raises the rate.
+            self.lr = self.lr.min((self.lr * factor).max(min_lr));
             self.bad_epochs = 0;
         }
     }
@@ -272,6 +273,13 @@ mod tests {
             rates(late, &[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
             [1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 0.3]
         );
+        // A floor above the current rate leaves the rate alone (it never raises it).
+        let high_floor = Plateau {
+            patience: 0,
+            min_lr: 2.0,
+            ..p
+        };
+        assert_eq!(rates(high_floor, &[1.0, 1.0, 1.0]), [1.0, 1.0, 1.0]);
         let mut constant = LrControl::new(LrSchedule::Constant, 0.01);
         for e in 1..10 {
             constant.end_epoch(e, 1.0);

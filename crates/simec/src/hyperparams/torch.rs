@@ -128,6 +128,13 @@ impl SimecParams {
                 "must be in [0, 1) (the fraction of the epochs before orth_reg starts)",
             ));
         }
+        if self.orth_reg_start > 0.0 && self.orth_reg == 0.0 {
+            return Err(invalid(
+                "orth_reg_start",
+                self.orth_reg_start,
+                "delays the orthogonality term, but orth_reg is 0 (set orth_reg > 0, or leave orth_reg_start at 0)",
+            ));
+        }
         if let LrSchedule::Plateau(p) = self.lr_schedule {
             if !(p.factor > 0.0 && p.factor < 1.0) {
                 return Err(invalid(
@@ -148,6 +155,13 @@ impl SimecParams {
                     "lr_schedule.plateau.min_lr",
                     p.min_lr,
                     "must be finite and >= 0",
+                ));
+            }
+            if p.min_lr > self.learning_rate {
+                return Err(invalid(
+                    "lr_schedule.plateau.min_lr",
+                    p.min_lr,
+                    "must not exceed learning_rate (the plateau schedule only lowers the rate)",
                 ));
             }
         }
@@ -238,6 +252,14 @@ mod tests {
         assert_eq!(name_of(base().weight_decay(f64::NAN)), "weight_decay");
         assert_eq!(name_of(base().orth_reg_start(1.0)), "orth_reg_start");
         assert_eq!(name_of(base().orth_reg_start(-0.1)), "orth_reg_start");
+        // A delay of a term that is off would silently do nothing.
+        assert_eq!(name_of(base().orth_reg_start(0.5)), "orth_reg_start");
+        assert!(base()
+            .orth_reg(0.1)
+            .orth_reg_start(0.5)
+            .embedding_dim(2)
+            .check()
+            .is_ok());
         let plateau = |p: Plateau| base().lr_schedule(LrSchedule::Plateau(p));
         let d = Plateau::default();
         assert_eq!(
@@ -255,6 +277,11 @@ mod tests {
             name_of(plateau(Plateau { min_lr: -1.0, ..d })),
             "lr_schedule.plateau.min_lr"
         );
+        // A floor above the starting rate would make the first "reduction" raise the rate.
+        assert_eq!(
+            name_of(plateau(Plateau { min_lr: 0.5, ..d }).learning_rate(0.01)),
+            "lr_schedule.plateau.min_lr"
+        );
         assert!(plateau(d).embedding_dim(2).check().is_ok());
     }
 
@@ -263,6 +290,7 @@ mod tests {
         let active = |start: f64, epochs: usize| -> Vec<usize> {
             let p = SimecParams::new(1)
                 .epochs(epochs)
+                .orth_reg(0.1)
                 .orth_reg_start(start)
                 .check()
                 .unwrap();

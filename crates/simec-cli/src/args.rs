@@ -166,22 +166,47 @@ pub struct FitArgs {
     #[arg(long, value_name = "K", default_value = "1")]
     pub slices: NonZeroUsize,
     /// Strength of mean((S_ll - W_l^T W_l)^2); S_ll = first n rows of the targets or --s-ll.
-    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "L",
+        default_value_t = 0.0
+    )]
     pub s_ll_reg: f64,
     /// S_ll file (n x n, or n x k*n with --slices k) instead of the first n rows of the targets.
     #[arg(long, value_name = "FILE")]
     pub s_ll: Option<PathBuf>,
     /// Strength of the orthogonality penalty on W_l.
-    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "L",
+        default_value_t = 0.0
+    )]
     pub orth_reg: f64,
     /// L2 penalty of the hidden layers' kernels (simec.py's default: 1e-8).
-    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "L",
+        default_value_t = 0.0
+    )]
     pub l2_reg: f64,
     /// L2 penalty of the embedding layer's kernel (simec.py's default: 1e-5).
-    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "L",
+        default_value_t = 0.0
+    )]
     pub l2_reg_emb: f64,
     /// L2 penalty of W_l.
-    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "L",
+        default_value_t = 0.0
+    )]
     pub l2_reg_out: f64,
     /// Data loss: mse (the paper's), mae, or bce (binary cross-entropy: targets in [0, 1],
     /// sigmoid output).
@@ -198,7 +223,12 @@ pub struct FitArgs {
     #[arg(long, value_parser = optimizer_parser(), default_value = "adamax")]
     pub optimizer: OptimizerKind,
     /// Learning rate (keras' Adamax default; simec.py's default: 0.0005).
-    #[arg(long, value_name = "LR", default_value_t = 0.002)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "LR",
+        default_value_t = 0.002
+    )]
     pub lr: f64,
     /// Passes over the training rows.
     #[arg(long, value_name = "N", default_value_t = 25)]
@@ -213,7 +243,12 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value_t = Backend::Cpu)]
     pub backend: Backend,
     /// Fraction of the rows held out; their MSE is reported after every epoch.
-    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "F",
+        default_value_t = 0.0
+    )]
     pub validation_fraction: f64,
     /// Subtract the training feature mean (stored in the model, applied by transform/predict);
     /// on by default.
@@ -236,27 +271,27 @@ pub struct FitArgs {
     #[arg(long, value_enum, default_value_t = LrScheduleKind::Constant, help_heading = TORCH)]
     pub lr_schedule: LrScheduleKind,
     /// Plateau: factor of each reduction, in (0, 1).
-    #[arg(long, value_name = "F", default_value_t = Plateau::default().factor, help_heading = TORCH)]
+    #[arg(long, allow_negative_numbers = true, value_name = "F", default_value_t = Plateau::default().factor, help_heading = TORCH)]
     pub lr_factor: f64,
     /// Plateau: epochs without improvement before a reduction.
     #[arg(long, value_name = "N", default_value_t = Plateau::default().patience, help_heading = TORCH)]
     pub lr_patience: usize,
     /// Plateau: relative improvement that counts, in [0, 1).
-    #[arg(long, value_name = "T", default_value_t = Plateau::default().threshold, help_heading = TORCH)]
+    #[arg(long, allow_negative_numbers = true, value_name = "T", default_value_t = Plateau::default().threshold, help_heading = TORCH)]
     pub lr_threshold: f64,
     /// Plateau: first epochs not watched.
     #[arg(long, value_name = "N", default_value_t = Plateau::default().warmup, help_heading = TORCH)]
     pub lr_warmup: usize,
     /// Plateau: lowest learning rate.
-    #[arg(long, value_name = "LR", default_value_t = Plateau::default().min_lr, help_heading = TORCH)]
+    #[arg(long, allow_negative_numbers = true, value_name = "LR", default_value_t = Plateau::default().min_lr, help_heading = TORCH)]
     pub min_lr: f64,
     /// Coupled weight decay: every step uses the gradient g + WD * w of every trained weight
     /// and bias (torch's Adam / Adamax weight_decay, not AdamW).
-    #[arg(long, value_name = "WD", default_value_t = 0.0, help_heading = TORCH)]
+    #[arg(long, allow_negative_numbers = true, value_name = "WD", default_value_t = 0.0, help_heading = TORCH)]
     pub weight_decay: f64,
     /// Fraction of the epochs trained before --orth-reg starts, in [0, 1): the first
     /// ceil(F * epochs) epochs go without it (simec_torch.py: about 1/3).
-    #[arg(long, value_name = "F", default_value_t = 0.0, help_heading = TORCH)]
+    #[arg(long, allow_negative_numbers = true, value_name = "F", default_value_t = 0.0, help_heading = TORCH)]
     pub orth_reg_start: f64,
     /// Also write the embedding of every row of --features (in-memory model) to this file.
     #[arg(long, value_name = "FILE")]

@@ -209,7 +209,7 @@ fn print_log(log: &[model_dir::LogRow], all: bool) {
         "seconds",
         "val_mse",
         if every > 1 {
-            format!("   (every {every}th epoch; --log for all)")
+            format!("   (one epoch in {every}; --log for all)")
         } else {
             String::new()
         }

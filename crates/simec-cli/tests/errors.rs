@@ -122,6 +122,12 @@ fn bad_feature_and_target_files() {
         &["S.csv", "outside [0, 1]"],
     );
     simec_err(f.fit(&x, &s, &["--lr=-1"]), &["learning_rate"]);
+    // A negative number after a space is the option's value, not an unknown flag.
+    simec_err(f.fit(&x, &s, &["--lr", "-1"]), &["learning_rate"]);
+    simec_err(
+        f.fit(&x, &s, &["--weight-decay", "-0.5"]),
+        &["weight_decay"],
+    );
     let missing = f.path("does_not_exist.csv");
     simec_err(
         f.fit(&missing, &s, &[]),

@@ -435,8 +435,13 @@ fn print_summary(a: &FitArgs, model: &Simec, config: &CliConfig, rows: usize) {
     }
     println!();
     if let Some(e) = t.restored_epoch {
+        // "final loss" above is the last epoch's; say what the kept weights had.
+        let kept = e
+            .checked_sub(1)
+            .and_then(|i| model.history().get(i))
+            .map_or(String::new(), |r| format!(", loss {}", sig(r.loss)));
         println!(
-            "weights of epoch {e} restored (--restore-best {})",
+            "weights of epoch {e} restored{kept} (--restore-best {})",
             a.restore_best
         );
     }

@@ -64,7 +64,7 @@ fn the_options_are_saved_shown_and_checked() {
     ]);
     let out = simec_ok(&args);
     assert!(
-        out.contains("restored (--restore-best validation_mse)"),
+        out.contains("restored, loss ") && out.contains(" (--restore-best validation_mse)"),
         "{out}"
     );
     let toml = std::fs::read_to_string(model.join("model.toml")).unwrap();

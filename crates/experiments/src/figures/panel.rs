@@ -131,16 +131,7 @@ mod tests {
     use crate::figures::sweep::{Method, MethodKind, Split};
 
     fn row(series: &str, x: f64, mse: f64) -> ResultRow {
-        ResultRow {
-            figure: "f".into(),
-            series: series.into(),
-            x_name: "d".into(),
-            x,
-            mse,
-            seed: 0,
-            backend: "flex-cpu".into(),
-            wall_s: 0.0,
-        }
+        ResultRow::for_test("f", series, x, mse)
     }
 
     /// Rows go to the curve of their series, sorted by x; series without rows are left out.

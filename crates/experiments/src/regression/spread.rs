@@ -133,16 +133,7 @@ mod tests {
     use super::*;
 
     fn row(series: &str, x: f64, mse: f64) -> ResultRow {
-        ResultRow {
-            figure: "f".into(),
-            series: series.into(),
-            x_name: "x".into(),
-            x,
-            mse,
-            seed: 0,
-            backend: "flex".into(),
-            wall_s: 0.0,
-        }
+        ResultRow::for_test("f", series, x, mse)
     }
 
     #[test]

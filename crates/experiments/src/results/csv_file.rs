@@ -35,6 +35,23 @@ pub struct ResultRow {
     pub wall_s: f64,
 }
 
+#[cfg(test)]
+impl ResultRow {
+    /// A row of `figure` for unit tests: seed 0, `flex-cpu`, x named `x`, no wall time.
+    pub(crate) fn for_test(figure: &str, series: &str, x: f64, mse: f64) -> Self {
+        Self {
+            figure: figure.into(),
+            series: series.into(),
+            x_name: "x".into(),
+            x,
+            mse,
+            seed: 0,
+            backend: "flex-cpu".into(),
+            wall_s: 0.0,
+        }
+    }
+}
+
 /// Whether two x values denote the same point: equal, or within a relative 1e-9
 /// (so `0.1 * 3.0` matches `0.3`, but `1e-12` does not match `2e-12`).
 pub fn same_x(a: f64, b: f64) -> bool {

@@ -243,7 +243,8 @@ pub fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendA
 }
 
 /// Options every figure binary accepts (`--profile`, `--data-dir`, `--results-dir`,
-/// `--figures-dir`, `--force`, `--seed`, `--backend`, `--config`, `--jobs`).
+/// `--figures-dir`, `--force`, `--seed`, `--replicates`, `--replicate`, `--backend`, `--config`,
+/// `--jobs`).
 #[derive(Debug, Clone, Args)]
 pub struct FigureArgs {
     /// Profile of the figure's config: `paper` (the paper's exact setup) or `quick` (CI-sized).
@@ -273,6 +274,16 @@ pub struct FigureArgs {
     /// Override the profile's base seed (SimEc initialization and shuffling).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Train every SimEc point N times: replicates 0..N, replicate i with base seed `seed + i`
+    /// (per-point seeds derived from it as for replicate 0). Only initialization and shuffling
+    /// vary; data subsets and missing-value masks are the paper's protocol and stay fixed, and
+    /// the deterministic baselines are computed once. Points already in the CSV are kept.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "replicate")]
+    pub replicates: Option<u32>,
+    /// Compute only these replicates (comma-separated ids, e.g. `--replicate 3,4`), e.g. to add
+    /// replicates to a run or to split them over machines.
+    #[arg(long, value_name = "I,J,...", value_delimiter = ',')]
+    pub replicate: Vec<u32>,
     /// Compute backend for SimEc training: `cpu` (burn flex, always), `tch-cpu` / `tch-cuda`
     /// (libtorch; cargo feature `tch`), `cuda` (CubeCL; cargo feature `cuda`).
     #[arg(long, value_parser = backend_parser(), default_value = "cpu")]
@@ -288,6 +299,23 @@ pub struct FigureArgs {
 }
 
 impl FigureArgs {
+    /// The replicates to compute, ascending: `--replicate` ids, else `0..--replicates`, else
+    /// replicate 0 alone.
+    ///
+    /// # Errors
+    /// A replicate id given twice.
+    pub fn replicate_ids(&self) -> anyhow::Result<Vec<u32>> {
+        if self.replicate.is_empty() {
+            return Ok((0..self.replicates.unwrap_or(1)).collect());
+        }
+        let mut ids = self.replicate.clone();
+        ids.sort_unstable();
+        if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+            anyhow::bail!("--replicate {} is given twice", w[0]);
+        }
+        Ok(ids)
+    }
+
     /// The number of sweep points to train at once (`--jobs`, with 0 resolved as documented there).
     pub fn sweep_jobs(&self) -> usize {
         match (self.jobs, self.backend) {
@@ -381,6 +409,27 @@ mod tests {
         );
         assert_eq!(short_panic_message("no device\nmore"), "no device");
         assert_eq!(short_panic_message("plain"), "plain");
+    }
+
+    /// `--replicates N` is 0..N, `--replicate` an explicit list; N = 0, both at once, or an id
+    /// given twice are errors.
+    #[test]
+    fn replicates_resolve_to_ids() {
+        let ids = |args: &[&str]| {
+            let mut all = vec!["fig"];
+            all.extend_from_slice(args);
+            Cli::try_parse_from(all).map(|c| c.figure.replicate_ids())
+        };
+        assert_eq!(ids(&[]).unwrap().unwrap(), [0]);
+        assert_eq!(ids(&["--replicates", "3"]).unwrap().unwrap(), [0, 1, 2]);
+        assert_eq!(ids(&["--replicate", "4,2"]).unwrap().unwrap(), [2, 4]);
+        assert!(ids(&["--replicates", "0"]).is_err());
+        assert!(ids(&["--replicates", "2", "--replicate", "1"]).is_err());
+        let twice = ids(&["--replicate", "1,1"]).unwrap().unwrap_err();
+        assert!(
+            twice.to_string().contains("--replicate 1 is given twice"),
+            "{twice}"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::results::{repo_root, same_x, ResultRow};
+use crate::results::{repo_root, same_x, PointStats, ResultRow};
 
 /// One number read off the paper: the schema `figure,series,x_name,x,mse`.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -99,8 +99,10 @@ pub struct ComparedPoint {
     pub series: String,
     /// The x value.
     pub x: f64,
-    /// Our MSE.
+    /// Our MSE: the mean over our replicates of the point (the single value with one).
     pub ours: f64,
+    /// The distribution of our replicates of the point.
+    pub stats: PointStats,
     /// The paper's MSE.
     pub paper: f64,
     /// `ours / paper` (infinite or NaN when the paper's value is 0).
@@ -149,7 +151,8 @@ pub fn is_within(ours: f64, paper: f64, rel_tol: f64, abs_floor: f64) -> bool {
 }
 
 /// Matches our rows and the paper's rows of `figure` by (series, x) (x with
-/// [`same_x`]) and checks each pair against `max(rel_tol * |paper|, abs_floor)`.
+/// [`same_x`]) and checks the mean of our replicates of each point against
+/// `max(rel_tol * |paper|, abs_floor)`.
 pub fn compare(
     ours: &[ResultRow],
     paper: &[RefRow],
@@ -162,30 +165,33 @@ pub fn compare(
     let mut points = Vec::new();
     let mut missing_ours = Vec::new();
     for p in &paper {
-        match ours
+        let values: Vec<f64> = ours
             .iter()
-            .find(|o| o.series == p.series && same_x(o.x, p.x))
-        {
-            Some(o) => points.push(ComparedPoint {
+            .filter(|o| o.series == p.series && same_x(o.x, p.x))
+            .map(|o| o.mse)
+            .collect();
+        match PointStats::of(&values) {
+            Some(stats) => points.push(ComparedPoint {
                 series: p.series.clone(),
                 x: p.x,
-                ours: o.mse,
+                ours: stats.mean,
+                stats,
                 paper: p.mse,
-                ratio: o.mse / p.mse,
-                within: is_within(o.mse, p.mse, rel_tol, abs_floor),
+                ratio: stats.mean / p.mse,
+                within: is_within(stats.mean, p.mse, rel_tol, abs_floor),
             }),
             None => missing_ours.push((p.series.clone(), p.x)),
         }
     }
-    let missing_paper = ours
-        .iter()
-        .filter(|o| {
-            !paper
-                .iter()
-                .any(|p| p.series == o.series && same_x(o.x, p.x))
-        })
-        .map(|o| (o.series.clone(), o.x))
-        .collect();
+    let mut missing_paper: Vec<(String, f64)> = Vec::new();
+    for o in &ours {
+        let known = |s: &str, x: f64| s == o.series && same_x(x, o.x);
+        if !paper.iter().any(|p| known(&p.series, p.x))
+            && !missing_paper.iter().any(|(s, x)| known(s, *x))
+        {
+            missing_paper.push((o.series.clone(), o.x));
+        }
+    }
     Comparison {
         figure: figure.to_string(),
         rel_tol,
@@ -236,10 +242,18 @@ impl fmt::Display for Comparison {
             .chain(std::iter::once("series".len()))
             .max()
             .unwrap_or(6);
+        // With replicates, `ours` is their mean; n, sd and whether the paper's value lies in
+        // our 95% prediction interval follow.
+        let reps = self.points.iter().any(|p| p.stats.n > 1);
+        let (head, okw) = if reps {
+            ("    n         sd  in PI", 3)
+        } else {
+            ("", 0)
+        };
         writeln!(
             f,
-            "{:<sw$}  {:>8}  {:>11}  {:>11}  {:>8}  ok",
-            "series", "x", "ours", "paper", "ratio"
+            "{:<sw$}  {:>8}  {:>11}  {:>11}  {:>8}  {:<okw$}{head}",
+            "series", "x", "ours", "paper", "ratio", "ok"
         )?;
         for p in &self.points {
             let ratio = if p.ratio.is_finite() {
@@ -247,9 +261,23 @@ impl fmt::Display for Comparison {
             } else {
                 "-".to_string()
             };
+            let spread = if reps {
+                format!(
+                    "  {:>3}  {:>9}  {}",
+                    p.stats.n,
+                    p.stats.sd.map_or_else(|| "-".to_string(), fmt_num),
+                    match (p.stats.n, p.stats.in_prediction_interval(p.paper)) {
+                        (1, _) => "-",
+                        (_, true) => "yes",
+                        (_, false) => "no",
+                    }
+                )
+            } else {
+                String::new()
+            };
             writeln!(
                 f,
-                "{:<sw$}  {:>8}  {:>11}  {:>11}  {:>8}  {}",
+                "{:<sw$}  {:>8}  {:>11}  {:>11}  {:>8}  {:<okw$}{spread}",
                 p.series,
                 fmt_x(p.x),
                 fmt_num(p.ours),

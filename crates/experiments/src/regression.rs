@@ -136,6 +136,8 @@ pub struct Drift {
     pub series: String,
     /// x value.
     pub x: f64,
+    /// Replicate (see [`ResultRow::replicate`]).
+    pub replicate: u32,
     /// Reference MSE, when present.
     pub reference: Option<f64>,
     /// New MSE, when present.
@@ -166,7 +168,7 @@ impl RegressionReport {
     }
 }
 
-/// Compares `new` against `reference` row by row (keyed by figure, series, x).
+/// Compares `new` against `reference` row by row (keyed by figure, series, x, replicate).
 pub fn compare_results(
     reference: &[ResultRow],
     new: &[ResultRow],
@@ -175,7 +177,12 @@ pub fn compare_results(
     let mut report = RegressionReport::default();
     let find = |rows: &[ResultRow], r: &ResultRow| -> Option<f64> {
         rows.iter()
-            .find(|o| o.figure == r.figure && o.series == r.series && same_x(o.x, r.x))
+            .find(|o| {
+                o.figure == r.figure
+                    && o.series == r.series
+                    && same_x(o.x, r.x)
+                    && o.replicate == r.replicate
+            })
             .map(|o| o.mse)
     };
     for r in reference {
@@ -184,6 +191,7 @@ pub fn compare_results(
             figure: r.figure.clone(),
             series: r.series.clone(),
             x: r.x,
+            replicate: r.replicate,
             reference: Some(r.mse),
             new,
             tolerance: tol.map(|t| t.width(r.mse)),
@@ -213,6 +221,7 @@ pub fn compare_results(
                 figure: n.figure.clone(),
                 series: n.series.clone(),
                 x: n.x,
+                replicate: n.replicate,
                 reference: None,
                 new: Some(n.mse),
                 tolerance: None,
@@ -250,7 +259,12 @@ impl fmt::Display for RegressionReport {
                     f,
                     "{:<16} {:<32} {:>8} {:>13} {:>13} {:>10} {:>11}  {what}",
                     d.figure,
-                    d.series,
+                    // Replicates past 0 are marked on the series, keeping the columns in place.
+                    if d.replicate == 0 {
+                        d.series.clone()
+                    } else {
+                        format!("{}[r{}]", d.series, d.replicate)
+                    },
                     d.x,
                     opt(d.reference),
                     opt(d.new),
@@ -285,6 +299,7 @@ mod tests {
             x,
             mse,
             seed: 1,
+            replicate: 0,
             backend: "flex-cpu".into(),
             wall_s: 0.0,
         }

@@ -14,6 +14,7 @@ fn ours(figure: &str, series: &str, x: f64, mse: f64) -> ResultRow {
         x,
         mse,
         seed: 0,
+        replicate: 0,
         backend: "flex".into(),
         wall_s: 0.0,
     }

@@ -18,6 +18,7 @@ fn row(figure: &str, series: &str, x: f64, mse: f64) -> ResultRow {
         x,
         mse,
         seed: 42,
+        replicate: 0,
         backend: "flex".into(),
         wall_s: 1.5,
     }
@@ -77,7 +78,7 @@ fn csv_round_trip_preserves_exact_f64() {
         assert_eq!((a.seed, &a.backend), (b.seed, &b.backend));
     }
     let text = fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("figure,series,x_name,x,mse,seed,backend,wall_s\n"));
+    assert!(text.starts_with("figure,series,x_name,x,mse,seed,replicate,backend,wall_s\n"));
 }
 
 #[test]
@@ -112,15 +113,50 @@ fn push_and_save_replaces_same_key_and_sorts() {
         ]
     );
     // Lookups match any figure id (a results file holds one figure).
-    assert!(back.contains("simec_train", 0.3) && back.contains("b", 5.0));
-    assert!(!back.contains("simec_train", 2.0));
-    assert_eq!(back.get("b", 2.0).unwrap().mse, 4.0);
+    assert!(back.contains("simec_train", 0.3, 0) && back.contains("b", 5.0, 0));
+    assert!(!back.contains("simec_train", 2.0, 0));
+    assert!(!back.contains("b", 5.0, 1));
+    assert_eq!(back.get("b", 2.0, 0).unwrap().mse, 4.0);
     // Within one batch the later row wins.
     let mut f = back;
     f.push_and_save(&[row("x", "s", 1.0, 1.0), row("x", "s", 1.0, 2.0)])
         .unwrap();
-    assert_eq!(f.get("s", 1.0).unwrap().mse, 2.0);
+    assert_eq!(f.get("s", 1.0, 0).unwrap().mse, 2.0);
     assert_eq!(ResultsFile::open(&path).unwrap().rows().len(), 5);
+}
+
+/// Replicates of one point are separate rows (sorted after x), each replaced only by its own
+/// replicate; a CSV written before the `replicate` column existed reads as replicate 0.
+#[test]
+fn replicates_are_part_of_the_key_and_old_csvs_read_as_replicate_0() {
+    let dir = scratch("replicates");
+    let path = dir.join("fig3.csv");
+    let mut f = ResultsFile::open(&path).unwrap();
+    let rep = |r: u32, mse: f64| {
+        let mut row = row("fig3", "simec_2hl_test", 2.0, mse);
+        row.replicate = r;
+        row
+    };
+    f.push_and_save(&[rep(1, 1.0), rep(0, 2.0), rep(2, 3.0)])
+        .unwrap();
+    f.push_and_save(&[rep(1, 4.0)]).unwrap();
+    let back = ResultsFile::open(&path).unwrap();
+    let got: Vec<(u32, f64)> = back.rows().iter().map(|r| (r.replicate, r.mse)).collect();
+    assert_eq!(got, [(0, 2.0), (1, 4.0), (2, 3.0)]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("figure,series,x_name,x,mse,seed,replicate,backend,wall_s\n"),
+        "{text}"
+    );
+    let old = dir.join("old.csv");
+    std::fs::write(
+        &old,
+        "figure,series,x_name,x,mse,seed,backend,wall_s\nfig3,a,d,2.0,0.5,7,flex-cpu,1.0\n",
+    )
+    .unwrap();
+    let rows = ResultsFile::open(&old).unwrap().rows().to_vec();
+    assert_eq!((rows[0].replicate, rows[0].seed, rows[0].mse), (0, 7, 0.5));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! `report`: writes `results/REPLICATION.md` (our paper-profile MSEs beside the paper's); with
+//! `report`: writes `results/REPLICATION.md` (our paper-profile MSEs beside the paper's, with the
+//! distribution of our replicates) and `results/<figure>.summary.csv`; with
 //! `--check` (`just check-replication`, run by CI) it writes nothing unless `--out` is given and
 //! exits non-zero when a paper point has no result (a missing CSV, series or point), or the share
 //! within tolerance is under `min_figure_share` in a figure or under `min_share` overall
@@ -10,8 +11,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::Parser;
 use experiments::reference::{default_reference_path, load_reference};
-use experiments::report::{ReplicationTolerance, Report};
-use experiments::results::{atomic_write, default_results_dir};
+use experiments::report::{ReplicationTolerance, Report, Shares};
+use experiments::results::{
+    atomic_write, default_results_dir, summary_path, write_summary, ResultsFile,
+};
 
 /// Replication report: every paper point, ours vs paper, per figure.
 #[derive(Parser)]
@@ -45,17 +48,20 @@ fn run(cli: &Cli) -> Result<bool> {
     if let Some(out) = &out {
         atomic_write(out, report.to_markdown().as_bytes())
             .with_context(|| format!("writing {}", out.display()))?;
+        write_summaries(&cli.results_dir, &report)?;
     }
     for (id, c) in &report.figures {
         match c {
             Some(c) => println!(
-                "{id:<16} {}/{} within",
+                "{id:<16} {}/{} within; {}",
                 c.within_count(),
-                c.compared() + c.missing_ours.len()
+                c.compared() + c.missing_ours.len(),
+                Shares::of(c).interval_text()
             ),
             None => println!("{id:<16} not run"),
         }
     }
+    println!("overall: {}", report.shares().1.interval_text());
     let (within, total) = report.total_share();
     println!(
         "overall: {within}/{total} paper points within tolerance ({:.1}%){}",
@@ -74,6 +80,19 @@ fn run(cli: &Cli) -> Result<bool> {
         eprintln!("check-replication: {f}");
     }
     Ok(failures.is_empty())
+}
+
+/// Writes `<figure>.summary.csv` beside every figure CSV of the report.
+fn write_summaries(results_dir: &std::path::Path, report: &Report) -> Result<()> {
+    for (id, c) in &report.figures {
+        if c.is_none() {
+            continue;
+        }
+        let rows = ResultsFile::open(results_dir.join(format!("{id}.csv")))?;
+        let path = summary_path(results_dir, id);
+        write_summary(&path, rows.rows()).with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -218,7 +218,7 @@ impl Figure for Fig3Profile {
             "MSE of S_hat",
         );
         axes.x_range = Some((0.0, 16.0));
-        draw_by_method(rows, &series(self), axes, &out.svg, &out.png)
+        draw_by_method(rows, &series(self), axes, out)
     }
 }
 

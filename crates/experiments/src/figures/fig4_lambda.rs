@@ -28,6 +28,7 @@ use super::sweep::{
 };
 use crate::config::SimecArch;
 use crate::convert::{from_simec, to_simec_block};
+use crate::reference::RefRow;
 use crate::results::ResultRow;
 
 /// The `[profiles.NAME]` table of `experiments/fig4_lambda.toml`.
@@ -168,7 +169,7 @@ impl Figure for Fig4LambdaProfile {
     }
 
     fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
-        crate::plot::draw_line_plot(&plot(rows, &self.lambdas), &out.svg, &out.png)?;
+        crate::plot::draw_line_plot(&plot(rows, &out.paper, &self.lambdas), &out.svg, &out.png)?;
         Ok(())
     }
 }
@@ -194,7 +195,7 @@ pub fn plot_x(lambda: f64, lambdas: &[f64]) -> f64 {
 
 /// The panel: x = [`plot_x`], log y; `Y Y^T` train and test one color, `Y_test Y^T` another,
 /// `Y W_l` a third; test curves dashed.
-pub fn plot(rows: &[ResultRow], lambdas: &[f64]) -> crate::plot::LinePlot {
+pub fn plot(rows: &[ResultRow], paper: &[RefRow], lambdas: &[f64]) -> crate::plot::LinePlot {
     let zero_at = plot_x(0.0, lambdas);
     let mut axes = Axes::linear(
         "Figure 4 (left): RBF kernel, MSE vs lambda",
@@ -211,5 +212,5 @@ pub fn plot(rows: &[ResultRow], lambdas: &[f64]) -> crate::plot::LinePlot {
         },
         dashed: id.split != Some(Split::Train),
     };
-    line_panel(rows, &series(), style, |l| plot_x(l, lambdas), axes)
+    line_panel(rows, paper, &series(), style, |l| plot_x(l, lambdas), axes)
 }

@@ -241,7 +241,7 @@ impl Figure for Fig4MissingProfile {
             "fraction of missing targets f",
             "MSE",
         );
-        draw_by_method(rows, &series(), axes, &out.svg, &out.png)
+        draw_by_method(rows, &series(), axes, out)
     }
 }
 

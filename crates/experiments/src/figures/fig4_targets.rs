@@ -139,6 +139,6 @@ impl Figure for Fig4TargetsProfile {
             "MSE",
         );
         axes.log_x = true;
-        draw_by_method(rows, &series(), axes, &out.svg, &out.png)
+        draw_by_method(rows, &series(), axes, out)
     }
 }

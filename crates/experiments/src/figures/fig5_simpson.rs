@@ -182,7 +182,10 @@ impl Figure for Fig5Profile {
             Fig5Task::Simec(params) => {
                 let results_dir = &step.ctx.results_dir;
                 let model = train(self, params, step)?;
-                write_embedding(&embedding_path(results_dir, "simec"), labels, &model.y)?;
+                // The scatter shows one seed: replicate 0's embedding.
+                if task.replicate == 0 {
+                    write_embedding(&embedding_path(results_dir, "simec"), labels, &model.y)?;
+                }
                 Ok(vec![model.mse_ywl(0, &setup.sum)?, model.mse_yyt(&setup.sum)?].into())
             }
         }
@@ -278,6 +281,7 @@ fn spectrum_plot(values: &nalgebra::DVector<f64>) -> LinePlot {
                 .collect(),
             0,
         )],
+        paper: Vec::new(),
         x_range: None,
         y_range: None,
         log_x: false,

@@ -147,6 +147,6 @@ impl Figure for Fig6Profile {
             "embedding dimension d",
             "MSE of S_hat",
         );
-        draw_by_method(rows, &series(), axes, &out.svg, &out.png)
+        draw_by_method(rows, &series(), axes, out)
     }
 }

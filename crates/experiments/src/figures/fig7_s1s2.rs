@@ -21,6 +21,7 @@ use super::sweep::{
 };
 use crate::convert::to_simec;
 use crate::plot::{LinePlot, PANEL_SIZE};
+use crate::reference::RefRow;
 use crate::results::ResultRow;
 use crate::similarity::{normalized_parts, part_eigen, NormalizedParts, Part};
 
@@ -210,7 +211,12 @@ impl Figure for Fig7Profile {
     }
 
     fn draw(&self, _setup: Option<&Self::Setup>, rows: &[ResultRow], out: &Outputs) -> Result<()> {
-        crate::plot::draw_panels(&fig7_panels(rows), PANEL_SIZE, &out.svg, &out.png)?;
+        crate::plot::draw_panels(
+            &fig7_panels(rows, &out.paper),
+            PANEL_SIZE,
+            &out.svg,
+            &out.png,
+        )?;
         Ok(())
     }
 }
@@ -267,7 +273,7 @@ fn part_matrix(parts: &NormalizedParts, part: Part) -> &DMatrix<f64> {
 /// Two panels, scored against S1 (left) and against S2 (right). Per panel one color per model
 /// (eigendecomposition, SimEc on that matrix, on S1 + S2, on the stack), `Y W_l` solid and
 /// `Y Y^T` dashed; the y axis is logarithmic, as the MSEs span three decades.
-pub fn fig7_panels(rows: &[ResultRow]) -> Vec<LinePlot> {
+pub fn fig7_panels(rows: &[ResultRow], paper: &[RefRow]) -> Vec<LinePlot> {
     let all = series();
     [Part::S1, Part::S2]
         .into_iter()
@@ -303,7 +309,7 @@ pub fn fig7_panels(rows: &[ResultRow]) -> Vec<LinePlot> {
                 &format!("MSE vs normalized {}", against.name()),
             );
             axes.log_y = true;
-            line_panel(rows, &ids, style, |x| x, axes)
+            line_panel(rows, paper, &ids, style, |x| x, axes)
         })
         .collect()
 }

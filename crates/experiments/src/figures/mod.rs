@@ -1,5 +1,6 @@
 //! One module per paper figure, each an implementation of [`sweep::Figure`]; [`runner`] runs any
-//! of them, [`sweep`] holds the typed series ids and tasks, [`panel`] draws line panels.
+//! of them (with its replicates, `replicates`), [`sweep`] holds the typed series ids and tasks,
+//! [`panel`] draws line panels.
 
 pub mod fig3;
 pub mod fig4_lambda;
@@ -11,6 +12,7 @@ pub mod fig7_s1s2;
 pub mod mean_filled;
 pub mod panel;
 pub mod rbf;
+mod replicates;
 pub mod resume;
 pub mod runner;
 pub mod scoring;

@@ -1,9 +1,10 @@
 //! Line panels drawn from result rows by typed series id: each figure says how a series looks
 //! ([`Style`]); the rows are matched to the series by their rendered names.
 
-use super::sweep::SeriesId;
+use super::sweep::{Outputs, SeriesId};
 use crate::plot::{LinePlot, LineSeries};
-use crate::results::ResultRow;
+use crate::reference::RefRow;
+use crate::results::{summarize, PointStats, ResultRow};
 
 /// How one series is drawn.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,33 +49,53 @@ impl Axes {
 }
 
 /// One panel with a curve per series of `series` (in that order; series without rows are left
-/// out), styled by `style`, each point's x mapped by `map_x`.
+/// out), styled by `style`, each point's x mapped by `map_x`. A series with several replicates
+/// at an x is drawn as the mean over them with a shaded min-max band, and says so in its legend
+/// label; `paper` (the paper's printed values, empty for none) adds grey crosses at the points
+/// of these series.
 pub fn line_panel(
     rows: &[ResultRow],
+    paper: &[RefRow],
     series: &[SeriesId],
     style: impl Fn(&SeriesId) -> Style,
     map_x: impl Fn(f64) -> f64,
     axes: Axes,
 ) -> LinePlot {
+    let mut paper_points = Vec::new();
     let curves = series
         .iter()
         .filter_map(|id| {
             let name = id.to_string();
-            let mut points: Vec<(f64, f64)> = rows
+            paper_points.extend(
+                paper
+                    .iter()
+                    .filter(|p| p.series == name)
+                    .map(|p| (map_x(p.x), p.mse)),
+            );
+            let own: Vec<ResultRow> = rows.iter().filter(|r| r.series == name).cloned().collect();
+            let mut stats: Vec<(f64, PointStats)> = summarize(&own)
                 .iter()
-                .filter(|r| r.series == name)
-                .map(|r| (map_x(r.x), r.mse))
+                .map(|s| (map_x(s.x), s.stats()))
                 .collect();
-            if points.is_empty() {
+            if stats.is_empty() {
                 return None;
             }
-            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            stats.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let most = stats.iter().map(|(_, s)| s.n).max().unwrap_or(1);
             let st = style(id);
+            let (label, band) = if most > 1 {
+                let band = stats.iter().map(|(x, s)| (*x, s.min, s.max)).collect();
+                let label = format!("{} (mean of {most}, band min-max)", st.label);
+                (label, band)
+            } else {
+                (st.label, Vec::new())
+            };
             Some(LineSeries {
-                label: st.label,
-                points,
+                label,
+                points: stats.iter().map(|(x, s)| (*x, s.mean)).collect(),
                 color: st.color,
                 dashed: st.dashed,
+                band,
             })
         })
         .collect();
@@ -83,6 +104,7 @@ pub fn line_panel(
         x_label: axes.x_label,
         y_label: axes.y_label,
         series: curves,
+        paper: paper_points,
         x_range: axes.x_range,
         y_range: None,
         log_x: axes.log_x,
@@ -105,7 +127,7 @@ pub fn method_color(series: &[SeriesId], id: &SeriesId) -> usize {
 }
 
 /// Draws one panel of `series` with one color per method and test curves dashed (the paper's
-/// train / test convention) into `svg` and `png`.
+/// train / test convention), with the paper's values of `out` as markers, into `out`'s files.
 ///
 /// # Errors
 /// The files cannot be written.
@@ -113,15 +135,15 @@ pub fn draw_by_method(
     rows: &[ResultRow],
     series: &[SeriesId],
     axes: Axes,
-    svg: &std::path::Path,
-    png: &std::path::Path,
+    out: &Outputs,
 ) -> anyhow::Result<()> {
     let style = |id: &SeriesId| Style {
         label: id.to_string(),
         color: method_color(series, id),
         dashed: id.split == Some(super::sweep::Split::Test),
     };
-    crate::plot::draw_line_plot(&line_panel(rows, series, style, |x| x, axes), svg, png)?;
+    let plot = line_panel(rows, &out.paper, series, style, |x| x, axes);
+    crate::plot::draw_line_plot(&plot, &out.svg, &out.png)?;
     Ok(())
 }
 
@@ -144,6 +166,7 @@ mod tests {
         let all = [a.clone(), b, c];
         let p = line_panel(
             &rows,
+            &[],
             &all,
             |id| Style {
                 label: id.to_string(),

@@ -177,6 +177,7 @@ mod tests {
             x: 2.0,
             mse,
             seed: 0,
+            replicate: 0,
             backend: "flex-cpu".into(),
             wall_s: 0.0,
         };

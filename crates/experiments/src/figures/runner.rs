@@ -11,12 +11,16 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use super::replicates::{ids_text, replicate_tasks, task_done};
 use super::resume::{self, Plan};
 use super::sweep::{Computed, Figure, Outputs, RunContext, Step, Task, TaskKind};
 use crate::cli::FigureArgs;
 use crate::reference;
 use crate::report::ReplicationTolerance;
-use crate::results::{MetadataFile, ResultRow, ResultsFile, RunIdentity, RunLock, RunMetadata};
+use crate::results::{
+    summary_path, write_summary, MetadataFile, ResultRow, ResultsFile, RunIdentity, RunLock,
+    RunMetadata,
+};
 
 /// Parses the command line of a figure binary, runs the figure and turns an error into exit
 /// status 1 with the error chain on stderr.
@@ -60,6 +64,7 @@ pub fn run_figure<F: Figure>(args: &FigureArgs) -> Result<()> {
         .check()
         .with_context(|| format!("invalid profile `{}` of {}", args.profile, F::NAME))?;
     let seed = args.seed.unwrap_or_else(|| profile.base_seed());
+    let replicates = args.replicate_ids()?;
     let identity = RunIdentity::new(&resolved, F::NUMERICS_REVISION, args.backend.name(), seed);
     let ctx = RunContext {
         data_dir: args.data_dir.clone(),
@@ -69,22 +74,25 @@ pub fn run_figure<F: Figure>(args: &FigureArgs) -> Result<()> {
     let csv_path = ctx.results_dir.join(format!("{}.csv", F::NAME));
     let meta_path = ctx.results_dir.join(format!("{}.meta.toml", F::NAME));
     let plan = resume::plan(&csv_path, &meta_path, &identity, args.force)?;
+    let tasks = replicate_tasks(&profile, seed, &replicates, &ctx)?;
     if let Plan::UpToDate(last) = &plan {
-        println!(
-            "{}: {} is up to date (run identity {}, completed by the run started {} at commit \
-             {}); nothing to compute (--force recomputes)",
-            F::NAME,
-            csv_path.display(),
-            identity.config_hash,
-            last.started_at,
-            last.git_commit
-        );
-        let rows = ResultsFile::open(&csv_path)?.rows().to_vec();
-        print_results(F::NAME, &args.profile, F::HAS_PAPER_NUMBERS, &rows)?;
-        return Ok(());
+        let file = ResultsFile::open(&csv_path)?;
+        if tasks.iter().all(|t| task_done(&file, t)) {
+            println!(
+                "{}: {} is up to date (run identity {}, replicates {}, completed by the run \
+                 started {} at commit {}); nothing to compute (--force recomputes)",
+                F::NAME,
+                csv_path.display(),
+                identity.config_hash,
+                ids_text(&replicates),
+                last.started_at,
+                last.git_commit
+            );
+            print_results(F::NAME, &args.profile, F::HAS_PAPER_NUMBERS, file.rows())?;
+            return Ok(());
+        }
     }
-    let tasks = profile.tasks(seed, &ctx)?;
-    let mut run = FigureRun::start(F::NAME, F::X_NAME, args, identity, plan)?;
+    let mut run = FigureRun::start(F::NAME, F::X_NAME, args, identity, plan, &replicates)?;
     let setup = compute_pending(&profile, &tasks, &ctx, &mut run, args.sweep_jobs())?;
     run.finish(F::HAS_PAPER_NUMBERS, |rows, out| {
         profile.draw(setup.as_ref(), rows, out)
@@ -174,6 +182,7 @@ impl FigureRun {
         args: &FigureArgs,
         identity: RunIdentity,
         plan: Plan,
+        replicates: &[u32],
     ) -> Result<Self> {
         let results_dir = args.results_dir();
         let figures_dir = args.figures_dir();
@@ -194,7 +203,15 @@ impl FigureRun {
                 println!("{figure}: {reason}");
                 (ResultsFile::create_fresh(&csv_path), previous)
             }
-            Plan::UpToDate(_) => unreachable!("an up-to-date run does not start"),
+            Plan::UpToDate(last) => {
+                println!(
+                    "{figure}: computing what the completed run started {} lacks for replicates \
+                     {} (same run identity)",
+                    last.started_at,
+                    ids_text(replicates)
+                );
+                (ResultsFile::open(&csv_path), Vec::new())
+            }
         };
         let results = results.with_context(|| format!("opening results {}", csv_path.display()))?;
         let mut meta = MetadataFile::open(results_dir.join(format!("{figure}.meta.toml")))?;
@@ -202,6 +219,7 @@ impl FigureRun {
         let mut record = RunMetadata::collect(figure, &args.profile, seed, args.backend.name());
         record.device = args.backend.device_description();
         record.identity = Some(identity);
+        record.replicates = replicates.to_vec();
         meta.begin_run(record)?;
         Ok(Self {
             figure,
@@ -221,10 +239,7 @@ impl FigureRun {
 
     /// Whether every point of `task` is in the CSV and every file it writes exists.
     fn is_done<K>(&self, task: &Task<K>) -> bool {
-        task.points
-            .iter()
-            .all(|(s, x)| self.results.contains(&s.to_string(), *x))
-            && task.files.iter().all(|f| f.is_file())
+        task_done(&self.results, task)
     }
 
     /// Writes the rows of a finished task (its seed, the backend and the seconds since `t0`) to
@@ -250,6 +265,7 @@ impl FigureRun {
                 x: *x,
                 mse,
                 seed: task.seed(),
+                replicate: task.replicate,
                 backend: self.args.backend.name().to_string(),
                 wall_s,
             })
@@ -263,8 +279,12 @@ impl FigureRun {
         }
         for r in &rows {
             self.say(format!(
-                "  {:<28} {:>6} {:>12.6e}  ({:.1} s)",
-                r.series, r.x, r.mse, r.wall_s
+                "  {:<28} {:>6} {:>12.6e}  ({:.1} s){}",
+                r.series,
+                r.x,
+                r.mse,
+                r.wall_s,
+                replicate_tag(r.replicate)
             ));
         }
         Ok(())
@@ -382,11 +402,22 @@ impl FigureRun {
     ) -> Result<()> {
         let figures_dir = self.args.figures_dir();
         let rows = self.results.rows().to_vec();
+        let paper = if self.args.profile == "paper" && has_paper_numbers {
+            reference::load_reference(&reference::default_reference_path())?
+                .into_iter()
+                .filter(|r| r.figure == self.figure)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let out = Outputs {
             svg: figures_dir.join(format!("{}.svg", self.figure)),
             png: figures_dir.join(format!("{}.png", self.figure)),
+            paper,
         };
         draw(&rows, &out).with_context(|| format!("drawing {}", out.svg.display()))?;
+        let summary = summary_path(&self.args.results_dir(), self.figure);
+        write_summary(&summary, &rows).with_context(|| format!("writing {}", summary.display()))?;
         let (wall_s, points, notes) = (
             self.started.elapsed().as_secs_f64(),
             self.points_computed,
@@ -440,9 +471,24 @@ fn print_results(
         println!("{figure} (the paper prints no numbers for it):");
     }
     for r in rows {
-        println!("  {:<28} {:>6} {:>12.6e}", r.series, r.x, r.mse);
+        println!(
+            "  {:<28} {:>6} {:>12.6e}{}",
+            r.series,
+            r.x,
+            r.mse,
+            replicate_tag(r.replicate)
+        );
     }
     Ok(())
+}
+
+/// ` (replicate r)` past replicate 0, else nothing.
+fn replicate_tag(r: u32) -> String {
+    if r == 0 {
+        String::new()
+    } else {
+        format!("  (replicate {r})")
+    }
 }
 
 /// Runs `train` under an epoch progress bar labelled by the task.

@@ -165,6 +165,7 @@ impl TrainedPoint<'_> {
                 epochs,
             },
             files: Vec::new(),
+            replicate: 0,
         }
     }
 }
@@ -226,8 +227,12 @@ pub struct Task<K> {
     pub points: Vec<(SeriesId, f64)>,
     /// How it is computed.
     pub kind: TaskKind,
-    /// Files it writes besides its rows; the task is redone when one is missing.
+    /// Files it writes besides its rows; the task is redone when one is missing. Only
+    /// replicate 0 writes them (the runner clears them for the others).
     pub files: Vec<PathBuf>,
+    /// The replicate it belongs to (set by the runner; 0 for deterministic tasks, which are
+    /// computed once whatever the replicates).
+    pub replicate: u32,
 }
 
 /// Whether a task trains (and with which seed) or is deterministic.
@@ -254,6 +259,7 @@ impl<K> Task<K> {
             points,
             kind: TaskKind::Deterministic,
             files: Vec::new(),
+            replicate: 0,
         }
     }
 
@@ -316,12 +322,17 @@ pub struct Step<'a, S> {
     pub progress: Progress<'a>,
 }
 
-/// Where a figure is drawn: `<figures-dir>/<figure>.svg` and `.png`.
+/// Where a figure is drawn (`<figures-dir>/<figure>.svg` and `.png`) and the paper's values to
+/// mark on it.
 pub struct Outputs {
     /// The SVG file.
     pub svg: PathBuf,
     /// The PNG file.
     pub png: PathBuf,
+    /// The paper's printed values of this figure, drawn as markers on line figures: filled for
+    /// the paper profile of a figure the paper prints numbers for, else empty (another setup's
+    /// numbers are not comparable).
+    pub paper: Vec<crate::reference::RefRow>,
 }
 
 /// One figure of the paper, implemented by its profile (the `[profiles.NAME]` table of

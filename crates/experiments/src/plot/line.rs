@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 use super::render::{chart_builder, draw_legend, msg, render, style_mesh, Figure};
@@ -33,6 +33,9 @@ pub struct LineSeries {
     pub color: usize,
     /// Dashed line with hollow markers (test curves) instead of solid with filled markers.
     pub dashed: bool,
+    /// A shaded band `(x, low, high)` around the curve (e.g. the min-max of replicates),
+    /// drawn under it in the curve's color; empty for none.
+    pub band: Vec<(f64, f64, f64)>,
 }
 
 impl LineSeries {
@@ -43,6 +46,7 @@ impl LineSeries {
             points,
             color,
             dashed: false,
+            band: Vec::new(),
         }
     }
 
@@ -53,6 +57,7 @@ impl LineSeries {
             points,
             color,
             dashed: true,
+            band: Vec::new(),
         }
     }
 }
@@ -68,6 +73,9 @@ pub struct LinePlot {
     pub y_label: String,
     /// The curves.
     pub series: Vec<LineSeries>,
+    /// Reference points drawn as grey crosses labelled "paper" (the paper's printed values);
+    /// empty for none.
+    pub paper: Vec<(f64, f64)>,
     /// Fixed x range; automatic (data + 5%) when `None`.
     pub x_range: Option<(f64, f64)>,
     /// Fixed y range; automatic when `None`.
@@ -81,7 +89,15 @@ pub struct LinePlot {
 impl LinePlot {
     /// The x and y ranges to draw: the fixed ones (validated) or automatic ones.
     fn ranges(&self) -> Result<AxisRanges, PlotError> {
-        let pts = || self.series.iter().flat_map(|s| s.points.iter().copied());
+        let pts = || {
+            self.series
+                .iter()
+                .flat_map(|s| {
+                    let band = s.band.iter().flat_map(|&(x, lo, hi)| [(x, lo), (x, hi)]);
+                    s.points.iter().copied().chain(band)
+                })
+                .chain(self.paper.iter().copied())
+        };
         let x = match self.x_range {
             Some(r) => {
                 check_range(r, self.log_x, "x")?;
@@ -197,6 +213,8 @@ where
         .y_label_formatter(&y_fmt);
     style_mesh(&mut mesh).draw().map_err(msg)?;
 
+    // Bands first, so that every curve is drawn over them.
+    draw_bands(&mut chart, plot)?;
     for s in &plot.series {
         let color = palette(s.color);
         let style = color.stroke_width(2);
@@ -242,12 +260,71 @@ where
             .map_err(msg)?;
     }
 
-    if plot.series.iter().any(|s| !s.label.is_empty()) {
+    let has_paper = draw_paper(&mut chart, plot)?;
+
+    if plot.series.iter().any(|s| !s.label.is_empty()) || has_paper {
         let mut labels = chart.configure_series_labels();
         labels.position(legend).legend_area_size(LEGEND_ICON + 8);
         draw_legend(&mut labels)?;
     }
     Ok(())
+}
+
+/// Draws each series' band (`(x, low, high)`) as a light polygon in the series' color.
+fn draw_bands<DB, CT>(chart: &mut ChartContext<'_, DB, CT>, plot: &LinePlot) -> Result<(), String>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    for s in &plot.series {
+        let band: Vec<(f64, f64, f64)> = s
+            .band
+            .iter()
+            .copied()
+            .filter(|&(x, lo, hi)| {
+                usable(x, plot.log_x) && usable(lo, plot.log_y) && usable(hi, plot.log_y)
+            })
+            .collect();
+        if band.len() < 2 {
+            continue;
+        }
+        let outline: Vec<(f64, f64)> = band
+            .iter()
+            .map(|&(x, _, hi)| (x, hi))
+            .chain(band.iter().rev().map(|&(x, lo, _)| (x, lo)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                outline,
+                palette(s.color).mix(0.18).filled(),
+            )))
+            .map_err(msg)?;
+    }
+    Ok(())
+}
+
+/// Draws the paper's values as grey crosses with a "paper" legend entry; whether there were any.
+fn draw_paper<DB, CT>(chart: &mut ChartContext<'_, DB, CT>, plot: &LinePlot) -> Result<bool, String>
+where
+    DB: DrawingBackend,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let paper: Vec<(f64, f64)> = plot
+        .paper
+        .iter()
+        .copied()
+        .filter(|&(x, y)| usable(x, plot.log_x) && usable(y, plot.log_y))
+        .collect();
+    if paper.is_empty() {
+        return Ok(false);
+    }
+    let grey = RGBColor(90, 90, 90).stroke_width(2);
+    chart
+        .draw_series(paper.iter().map(|&p| Cross::new(p, 5, grey)))
+        .map_err(msg)?
+        .label("paper")
+        .legend(move |(x, y)| Cross::new((x + LEGEND_ICON / 2, y), 5, grey));
+    Ok(true)
 }
 
 /// Tick label for an axis. On a log axis spanning at least a factor 5 only the 1, 2 and 5
@@ -298,12 +375,15 @@ fn pick_legend(plot: &LinePlot, ranges: AxisRanges, panel_size: (u32, u32)) -> S
     }
     // Legend size in pixels (label width estimated at 8 px per character), as a fraction of
     // the plotting area (the panel less its label areas and margins).
-    let labels: Vec<&str> = plot
+    let mut labels: Vec<&str> = plot
         .series
         .iter()
         .map(|s| s.label.as_str())
         .filter(|l| !l.is_empty())
         .collect();
+    if !plot.paper.is_empty() {
+        labels.push("paper");
+    }
     let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
     let (area_w, area_h) = (
         f64::from(panel_size.0.saturating_sub(100).max(1)),

@@ -127,6 +127,7 @@ mod tests {
             x: 2.0,
             mse: 0.5,
             seed: 1,
+            replicate: 0,
             backend: backend.into(),
             wall_s: 0.0,
         }

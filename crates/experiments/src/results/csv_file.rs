@@ -13,7 +13,8 @@ use super::ResultsError;
 pub const SCHEMA_COLUMNS: [&str; 5] = ["figure", "series", "x_name", "x", "mse"];
 
 /// One computed point of a figure: the schema columns `figure,series,x_name,x,mse` followed by
-/// the extras `seed,backend,wall_s`. Floats are written by the csv crate with `ryu`'s shortest
+/// the extras `seed,replicate,backend,wall_s`. A CSV without the `replicate` column (written
+/// before replicates existed) reads as replicate 0. Floats are written by the csv crate with `ryu`'s shortest
 /// round-trip formatting, so they read back bit-identically (NaN and infinities included).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 pub struct ResultRow {
@@ -27,8 +28,13 @@ pub struct ResultRow {
     pub x: f64,
     /// The mean squared error at this point.
     pub mse: f64,
-    /// The random seed the point was computed with.
+    /// The random seed the point was computed with (derived from the replicate's base seed;
+    /// 0 for deterministic points).
     pub seed: u64,
+    /// Which replicate of the run the point belongs to: replicate `i` trains with base seed
+    /// `base + i` (see `FigureArgs::replicate_ids`); deterministic points are replicate 0.
+    #[serde(default)]
+    pub replicate: u32,
     /// The compute backend (e.g. `flex`, `tch-cpu`, `cuda`).
     pub backend: String,
     /// Wall-clock seconds spent computing the point.
@@ -46,9 +52,17 @@ impl ResultRow {
             x,
             mse,
             seed: 0,
+            replicate: 0,
             backend: "flex-cpu".into(),
             wall_s: 0.0,
         }
+    }
+
+    /// The same row as replicate `replicate` with seed `seed`.
+    pub(crate) fn replicate_for_test(mut self, replicate: u32, seed: u64) -> Self {
+        self.replicate = replicate;
+        self.seed = seed;
+        self
     }
 }
 
@@ -60,8 +74,8 @@ pub fn same_x(a: f64, b: f64) -> bool {
 
 /// The rows of one results CSV, kept in memory and written back atomically on every change.
 ///
-/// Rows are keyed by `(figure, series, x)` (x compared with [`same_x`]) and kept sorted by
-/// figure, series, then x. The caller should hold a [`super::RunLock`] while writing.
+/// Rows are keyed by `(figure, series, x, replicate)` (x compared with [`same_x`]) and kept
+/// sorted by figure, series, x, then replicate. The caller should hold a [`super::RunLock`] while writing.
 #[derive(Debug)]
 pub struct ResultsFile {
     path: PathBuf,
@@ -103,18 +117,17 @@ impl ResultsFile {
         &self.rows
     }
 
-    /// Whether a point for `(series, x)` is stored under any figure id (enough when the file
-    /// holds one figure; see [`ResultsFile::contains_point`] when it holds sub-figures that
-    /// share series names).
-    pub fn contains(&self, series: &str, x: f64) -> bool {
-        self.get(series, x).is_some()
+    /// Whether a point for `(series, x)` of `replicate` is stored under any figure id (enough
+    /// when the file holds one figure).
+    pub fn contains(&self, series: &str, x: f64, replicate: u32) -> bool {
+        self.get(series, x, replicate).is_some()
     }
 
-    /// The first stored point for `(series, x)` under any figure id, if any.
-    pub fn get(&self, series: &str, x: f64) -> Option<&ResultRow> {
+    /// The stored point for `(series, x)` of `replicate` under any figure id, if any.
+    pub fn get(&self, series: &str, x: f64, replicate: u32) -> Option<&ResultRow> {
         self.rows
             .iter()
-            .find(|r| r.series == series && same_x(r.x, x))
+            .find(|r| r.series == series && same_x(r.x, x) && r.replicate == replicate)
     }
 
     /// Adds `rows` (each replacing any stored row with the same key; within `rows`, later
@@ -141,7 +154,7 @@ impl ResultsFile {
 }
 
 fn same_key(a: &ResultRow, b: &ResultRow) -> bool {
-    a.figure == b.figure && a.series == b.series && same_x(a.x, b.x)
+    a.figure == b.figure && a.series == b.series && same_x(a.x, b.x) && a.replicate == b.replicate
 }
 
 fn sort_rows(rows: &mut [ResultRow]) {
@@ -150,6 +163,7 @@ fn sort_rows(rows: &mut [ResultRow]) {
             .cmp(&b.figure)
             .then_with(|| a.series.cmp(&b.series))
             .then_with(|| a.x.total_cmp(&b.x))
+            .then_with(|| a.replicate.cmp(&b.replicate))
     });
 }
 
@@ -183,12 +197,12 @@ fn serialize_rows(path: &Path, rows: &[ResultRow]) -> Result<Vec<u8>, ResultsErr
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
-    w.write_record(
-        SCHEMA_COLUMNS
-            .iter()
-            .copied()
-            .chain(["seed", "backend", "wall_s"]),
-    )
+    w.write_record(SCHEMA_COLUMNS.iter().copied().chain([
+        "seed",
+        "replicate",
+        "backend",
+        "wall_s",
+    ]))
     .map_err(ser_err)?;
     for row in rows {
         w.serialize(row).map_err(ser_err)?;
@@ -236,8 +250,8 @@ fn parse_rows(path: &Path, bytes: &[u8]) -> Result<Vec<ResultRow>, ResultsError>
                 path: path.to_path_buf(),
                 line,
                 message: format!(
-                    "duplicate point ({}, {}, x = {})",
-                    row.figure, row.series, row.x
+                    "duplicate point ({}, {}, x = {}, replicate {})",
+                    row.figure, row.series, row.x, row.replicate
                 ),
             });
         }

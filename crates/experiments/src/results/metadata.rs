@@ -39,6 +39,11 @@ pub struct RunMetadata {
     /// Free-form notes the run wants to keep (warnings, fallbacks taken, ...).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// The replicates this run was asked to compute (replicate `i` trains with base seed
+    /// `seed + i`); empty in records written before replicates existed, which computed
+    /// replicate 0 only.
+    #[serde(default)]
+    pub replicates: Vec<u32>,
     /// What determines the run's numbers (absent in records written before it existed).
     #[serde(default)]
     pub identity: Option<super::RunIdentity>,
@@ -66,6 +71,7 @@ impl RunMetadata {
             points_computed: 0,
             completed: false,
             notes: Vec::new(),
+            replicates: Vec::new(),
             identity: None,
             command_line: std::env::args().collect(),
             crate_version: env!("CARGO_PKG_VERSION").to_string(),

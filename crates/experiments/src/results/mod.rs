@@ -1,7 +1,7 @@
 //! Result rows, atomic CSV files with resume, run locks and run metadata.
 //!
 //! A figure run writes `results/<name>.csv` (schema `figure,series,x_name,x,mse` followed by
-//! the extras `seed,backend,wall_s`), `results/<name>.meta.toml` (one `[[runs]]` table per run)
+//! the extras `seed,replicate,backend,wall_s`), `results/<name>.meta.toml` (one `[[runs]]` table per run)
 //! and holds `results/<name>.lock` while it runs. Every file is replaced atomically
 //! (temp file, fsync, rename, fsync of the directory), so a kill at any moment leaves either the
 //! old or the new version, never a torn one.
@@ -13,6 +13,7 @@ mod identity;
 mod lock;
 mod machine;
 mod metadata;
+mod summary;
 
 use std::path::PathBuf;
 
@@ -28,6 +29,7 @@ pub use identity::{RunIdentity, NUMERICS_VERSION};
 pub use lock::RunLock;
 pub use machine::{format_rfc3339_utc, git_commit, MachineInfo};
 pub use metadata::{MetadataFile, RunMetadata};
+pub use summary::{summarize, summary_path, write_summary, PointStats, SummaryRow};
 
 /// The default results directory, `<root>/results` (see [`repo_root`]).
 pub fn default_results_dir() -> PathBuf {

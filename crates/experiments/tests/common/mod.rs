@@ -69,6 +69,8 @@ pub fn args(dir: &Path, config: PathBuf) -> FigureArgs {
         figures_dir: Some(dir.join("figures")),
         force: true,
         seed: None,
+        replicates: None,
+        replicate: Vec::new(),
         backend: BackendArg::Cpu,
         config: Some(config),
         jobs: 0,
@@ -107,7 +109,7 @@ impl QuickRun {
 
     /// The MSE of `series` at `x` (panics naming them when the point is missing).
     pub fn mse(&self, series: &str, x: f64) -> f64 {
-        let row = self.results.get(series, x);
+        let row = self.results.get(series, x, 0);
         row.unwrap_or_else(|| panic!("{series} {x}")).mse
     }
 }

@@ -1,5 +1,8 @@
-//! `results/REPLICATION.md`: every paper point beside ours, per figure, with the tolerance rule
-//! of `experiments/replication.toml`.
+//! `results/REPLICATION.md`: every paper point beside the distribution of our replicates, per
+//! figure, with the tolerance rule of `experiments/replication.toml` and the shares of
+//! [`distribution`].
+
+mod distribution;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,6 +13,8 @@ use serde::Deserialize;
 
 use crate::reference::{compare, Comparison, RefRow};
 use crate::results::{repo_root, ResultsFile};
+pub use distribution::Shares;
+use distribution::{outside_interval_lines, pct, point_table, SHARES_HEADER};
 
 /// Tolerance of the replication check: a point is within when
 /// `|ours - paper| <= max(rel * |paper|, abs_floor[figure])`.
@@ -167,6 +172,18 @@ impl Report {
             })
     }
 
+    /// The [`Shares`] of every figure with results, and their sum.
+    pub fn shares(&self) -> (Vec<(&str, Shares)>, Shares) {
+        let mut total = Shares::default();
+        let per: Vec<(&str, Shares)> = self
+            .figures
+            .iter()
+            .filter_map(|(id, c)| c.as_ref().map(|c| (id.as_str(), Shares::of(c))))
+            .inspect(|(_, s)| total.add(*s))
+            .collect();
+        (per, total)
+    }
+
     /// The report as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
@@ -210,31 +227,52 @@ impl Report {
                 }
             }
         }
+        let (per, total) = self.shares();
+        let _ = writeln!(
+            md,
+            "\n## Where the paper's numbers fall in our replicates\n\n\
+             Trained points run with several seeds (replicates: the SimEc's initialization and \
+             shuffling vary; data subsets and missing-value masks do not). The paper's number is one \
+             more draw: with perfect replication about 95% of the paper's points fall inside our \
+             95% prediction interval for one more run (mean +/- t(n-1) sd sqrt(1 + 1/n)), while \
+             only (n-1)/(n+1) fall inside our min-max (67% for n = 5). \"within\" compares our \
+             mean with the paper by the tolerance rule above; deterministic series (one value) \
+             count there but have no interval.\n\n{SHARES_HEADER}"
+        );
+        for (id, s) in &per {
+            let _ = writeln!(md, "{}", s.markdown_row(id));
+        }
+        let _ = writeln!(md, "{}", total.markdown_row("**all**"));
+        let outside: Vec<String> = self
+            .figures
+            .iter()
+            .filter_map(|(_, c)| c.as_ref())
+            .flat_map(outside_interval_lines)
+            .collect();
+        if total.replicated > 0 {
+            let _ = writeln!(
+                md,
+                "\nPaper points outside our 95% prediction interval ({} of {}):\n",
+                outside.len(),
+                total.replicated
+            );
+            for line in &outside {
+                let _ = writeln!(md, "- {line}");
+            }
+        }
         for (id, c) in &self.figures {
             let Some(c) = c else { continue };
             let _ = writeln!(md, "\n## {id}\n");
-            let _ = writeln!(md, "| series | x | ours | paper | ratio | within |");
-            let _ = writeln!(md, "|---|---|---|---|---|---|");
-            for p in &c.points {
-                let _ = writeln!(
-                    md,
-                    "| {} | {} | {:.6} | {:.6} | {:.3} | {} |",
-                    p.series,
-                    p.x,
-                    p.ours,
-                    p.paper,
-                    p.ratio,
-                    if p.within { "yes" } else { "**no**" }
-                );
-            }
+            md.push_str(&point_table(c));
             for (s, x) in &c.missing_ours {
-                let _ = writeln!(md, "| {s} | {x} | (not run) | | | **no** |");
+                let _ = writeln!(md, "| {s} | {x} | | (not run) | | | | **no** |");
             }
             let _ = writeln!(
                 md,
-                "\n{id}: {}/{} within tolerance.",
+                "\n{id}: {}/{} within tolerance; {}.",
                 c.within_count(),
-                c.compared() + c.missing_ours.len()
+                c.compared() + c.missing_ours.len(),
+                Shares::of(c).interval_text()
             );
         }
         md
@@ -264,14 +302,6 @@ fn missing_lines(id: &str, c: &Comparison) -> Vec<String> {
             }
         })
         .collect()
-}
-
-fn pct(a: usize, b: usize) -> f64 {
-    if b == 0 {
-        0.0
-    } else {
-        100.0 * a as f64 / b as f64
-    }
 }
 
 #[cfg(test)]
@@ -317,6 +347,7 @@ mod tests {
                     x: r.x,
                     mse: r.mse * factor(r),
                     seed: 1,
+                    replicate: 0,
                     backend: "flex-cpu".into(),
                     wall_s: 0.0,
                 })

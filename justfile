@@ -62,7 +62,7 @@ check-mutants OUT="/tmp/simec-mutants":
 update-references *FIGURES: build
     for f in {{ if FIGURES == "" { quick_figures } else { FIGURES } }}; do ./scripts/figure.sh "$f" quick --force; done
 
-# Seed spread of quick profiles (seeds 1..5, SEEDS=N to change): prints the spread-tier tolerances it suggests for experiments/regression.toml.
+# Seed spread of quick profiles (one run with replicates 0..4, i.e. base seeds 42..46; SEEDS=N to change): prints the spread-tier tolerances it suggests for experiments/regression.toml.
 measure-tolerances +FIGURES: build
     ./scripts/measure-tolerances.sh {{FIGURES}}
 

@@ -71,8 +71,8 @@ pub fn plan(csv: &Path, meta: &Path, identity: &RunIdentity, force: bool) -> Res
     })
 }
 
-/// A table of every new row beside the previous one with the same series and x: previous, new,
-/// relative change; and the largest change. Empty when there were no previous rows.
+/// A table of every new row beside the previous one with the same series, x and replicate:
+/// previous, new, relative change; and the largest change. Empty when there were no previous rows.
 pub fn compare_with_previous(previous: &[ResultRow], new: &[ResultRow]) -> String {
     if previous.is_empty() {
         return String::new();
@@ -86,7 +86,7 @@ pub fn compare_with_previous(previous: &[ResultRow], new: &[ResultRow]) -> Strin
     for r in new {
         let Some(p) = previous
             .iter()
-            .find(|p| p.series == r.series && same_x(p.x, r.x))
+            .find(|p| p.series == r.series && same_x(p.x, r.x) && p.replicate == r.replicate)
         else {
             continue;
         };

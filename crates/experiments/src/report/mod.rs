@@ -259,6 +259,9 @@ impl Report {
             for line in &outside {
                 let _ = writeln!(md, "- {line}");
             }
+            if outside.is_empty() {
+                let _ = writeln!(md, "None.");
+            }
         }
         for (id, c) in &self.figures {
             let Some(c) = c else { continue };

@@ -17,7 +17,7 @@ fn ad() -> Device {
     Device::flex().autodiff()
 }
 
-fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
+pub(crate) fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
     (0..len).map(|_| rng.random_range(-1.0f32..1.0)).collect()
 }
 
@@ -33,7 +33,7 @@ fn scalar(t: Tensor<1>) -> f64 {
     t.into_scalar::<f32>() as f64
 }
 
-fn assert_close(a: &[f32], b: &[f32], rtol: f32, what: &str) {
+pub(crate) fn assert_close(a: &[f32], b: &[f32], rtol: f32, what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
     let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
@@ -220,7 +220,7 @@ fn masked_targets_do_not_change_loss_or_gradient() {
 }
 
 /// Gradient of `f(w)` w.r.t. a fresh leaf `w`.
-fn value_and_grad(
+pub(crate) fn value_and_grad(
     w: &[f32],
     d: usize,
     n: usize,

@@ -11,8 +11,8 @@ use rand::SeedableRng;
 
 use crate::algorithms::{map_rows, Simec};
 use crate::data::{
-    batch_ranges, check_symmetric, epoch_order, scan, Batch, Matrix, SllTarget, TargetMask,
-    TrainData, ValidationSet,
+    batch_ranges, check_symmetric, epoch_order, scan, Batch, Matrix, SllPart, SllTarget,
+    TargetMask, TrainData, ValidationSet,
 };
 use crate::error::SimecError;
 use crate::hyperparams::{Activation, Loss, SimecValidParams};
@@ -204,7 +204,18 @@ pub(crate) fn validate(
                     expected: k,
                 });
             }
-            for (j, s) in target.as_slice().iter().enumerate() {
+            for (j, part) in target.as_slice().iter().enumerate() {
+                let s = match part {
+                    SllPart::Dense(s) => s,
+                    SllPart::Factored(f) if f.n() == n => continue,
+                    SllPart::Factored(f) => {
+                        return Err(SimecError::SllFactorRows {
+                            slice: j,
+                            rows: f.n(),
+                            n,
+                        })
+                    }
+                };
                 if s.rows() != n || s.cols() != n {
                     return Err(SimecError::SllShape {
                         slice: j,

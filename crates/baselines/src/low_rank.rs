@@ -101,6 +101,17 @@ pub struct LowRank {
     pub mean_s2: f64,
 }
 
+impl LowRank {
+    /// The factors in f32 for SimEc: `U` row-major `[n, r]` and `lambda` `[r]`.
+    pub fn factors_f32(&self) -> (Vec<f32>, Vec<f32>) {
+        let v = &self.eigen.vectors;
+        let (n, r) = v.shape();
+        let u = (0..n * r).map(|i| v[(i / r, i % r)] as f32).collect();
+        let lambda = self.eigen.values.iter().map(|&l| l as f32).collect();
+        (u, lambda)
+    }
+}
+
 /// The low-rank factors `approx` asks for of a symmetric `n x n` matrix `s`, or `None` for
 /// [`SllApprox::Dense`].
 ///

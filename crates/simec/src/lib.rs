@@ -81,6 +81,7 @@ pub mod persist;
 pub mod regularizers;
 mod restore;
 mod sll_factors;
+mod streamed;
 pub mod training;
 
 pub use algorithms::Simec;

@@ -2,12 +2,16 @@
 //!
 //! All functions return a one-element tensor (`[1]`) and are differentiable w.r.t. `w`.
 
+use std::sync::Arc;
+
 use burn::prelude::*;
 
 use crate::data::{fill_and_mask, for_upper_pairs, Matrix, SllPart, SllTarget, TargetMask};
+use crate::error::SimecError;
 use crate::hyperparams::SimecValidParams;
 use crate::model::SimecNet;
 use crate::sll_factors::SllFactors;
+use crate::streamed::w_times_symmetric;
 use crate::training::data_loss;
 
 /// `sum(w^2)` (an L2 penalty without its strength).
@@ -50,6 +54,27 @@ fn orth_penalty_masked(w: Tensor<2>, off_diagonal: Tensor<2>) -> Tensor<1> {
 pub fn s_ll_closed_form(w: Tensor<2>, s_sym: Tensor<2>, mean_s2: f64) -> Tensor<1> {
     let ws = w.clone().inner().matmul(s_sym.inner()); // [d, n], constant
     closed_form_given_ws(w, ws, mean_s2)
+}
+
+/// [`s_ll_closed_form`] with `W S` computed on the host by [`w_times_symmetric`], which reads
+/// the symmetric `s_sym` (`[n, n]` row-major) once per call at memory speed (used on the CPU
+/// backend, where the host memory is the device's). Same value and gradient up to f32 rounding
+/// (another summation order than burn's matmul).
+///
+/// # Errors
+/// [`SimecError::Device`] when `W` cannot be read back.
+pub fn s_ll_closed_form_streamed(
+    w: Tensor<2>,
+    s_sym: &[f32],
+    mean_s2: f64,
+) -> Result<Tensor<1>, SimecError> {
+    let [d, n] = w.dims();
+    let plain = w.clone().inner();
+    let device = plain.device();
+    let w_host = Matrix::from_tensor(plain)?; // [d, n]
+    let ws = w_times_symmetric(w_host.data(), s_sym, d, n); // [d, n]
+    let ws = Tensor::from_data(TensorData::new(ws, [d, n]), &device);
+    Ok(closed_form_given_ws(w, ws, mean_s2))
 }
 
 /// [`s_ll_closed_form`] for a factored `S = U diag(lambda) U^T`: `W S = (W U)(diag(lambda) U^T)`,
@@ -103,8 +128,11 @@ pub fn s_ll_elementwise(w: Tensor<2>, s: Tensor<2>, mask: Option<&TargetMask>) -
 /// One slice of the uploaded S_ll target.
 #[derive(Debug, Clone)]
 enum SllSlice {
-    /// No missing entries: the closed form.
+    /// No missing entries: the closed form, on a device tensor.
     Closed { s_sym: Tensor<2>, mean_s2: f64 },
+    /// No missing entries, CPU (flex) backend: the closed form with `W S` streamed on the host
+    /// (`s_sym`: `[n, n]` row-major).
+    Streamed { s_sym: Arc<[f32]>, mean_s2: f64 },
     /// Some entries missing: the masked elementwise form.
     Masked { s: Tensor<2>, mask: Box<TargetMask> },
     /// Factored `U diag(lambda) U^T`.
@@ -137,20 +165,23 @@ pub struct Penalty {
 impl Penalty {
     /// Prepares the penalties of `params`. `s_ll` must already be validated (one `n x n` matrix
     /// or factors of `n` rows per slice); it is uploaded only when `s_ll_reg > 0`. A dense slice
-    /// without NaN uses [`s_ll_closed_form`], one with NaN uses [`s_ll_elementwise`] with its
-    /// mask, a factored one [`s_ll_factored`].
+    /// without NaN uses [`s_ll_closed_form`] ([`s_ll_closed_form_streamed`] on the CPU (flex)
+    /// backend, where it keeps S_ll in host memory), one with NaN uses [`s_ll_elementwise`] with
+    /// its mask (always burn's tensors), a factored one [`s_ll_factored`].
     pub fn new(
         params: &SimecValidParams,
         n_targets: usize,
         s_ll: Option<&SllTarget<'_>>,
         device: &Device,
     ) -> Self {
+        // On the CPU backend the host memory is the device's: W S is streamed there.
+        let streamed = device.clone().without_autodiff() == Device::flex();
         let slices = match s_ll {
             Some(target) if params.s_ll_reg() > 0.0 => target
                 .as_slice()
                 .iter()
                 .map(|part| match part {
-                    SllPart::Dense(s) => upload_slice(s, device),
+                    SllPart::Dense(s) => upload_slice(s, streamed, device),
                     SllPart::Factored(f) => upload_factors(f, device),
                 })
                 .collect(),
@@ -171,7 +202,10 @@ impl Penalty {
 
     /// The S_ll term `sum_j mean((S_j - W_j^T W_j)^2)` (without its strength), or `None` when
     /// there is no S_ll term.
-    pub fn s_ll_term(&self, w_l: Tensor<2>) -> Option<Tensor<1>> {
+    ///
+    /// # Errors
+    /// [`SimecError::Device`] when a streamed slice cannot read `W` back.
+    pub fn s_ll_term(&self, w_l: Tensor<2>) -> Result<Option<Tensor<1>>, SimecError> {
         let d = w_l.dims()[0];
         let n = self.n_targets;
         let mut total: Option<Tensor<1>> = None;
@@ -180,6 +214,9 @@ impl Penalty {
             debug_assert_eq!(w.dims(), [d, n]);
             let term = match slice {
                 SllSlice::Closed { s_sym, mean_s2 } => s_ll_closed_form(w, s_sym.clone(), *mean_s2),
+                SllSlice::Streamed { s_sym, mean_s2 } => {
+                    s_ll_closed_form_streamed(w, s_sym, *mean_s2)?
+                }
                 SllSlice::Masked { s, mask } => s_ll_elementwise(w, s.clone(), Some(mask)),
                 SllSlice::Factored(f) => {
                     s_ll_factored(w, f.u.clone(), f.scaled_ut.clone(), f.mean_s2)
@@ -190,7 +227,7 @@ impl Penalty {
                 None => term,
             });
         }
-        total
+        Ok(total)
     }
 
     /// The orthogonality term (without its strength) summed over the slices of `W_l`
@@ -219,7 +256,10 @@ impl Penalty {
     }
 
     /// The weighted sum of all penalty terms of `net`, or `None` when all strengths are 0.
-    pub fn total(&self, net: &SimecNet) -> Option<Tensor<1>> {
+    ///
+    /// # Errors
+    /// As [`Penalty::s_ll_term`].
+    pub fn total(&self, net: &SimecNet) -> Result<Option<Tensor<1>>, SimecError> {
         let mut terms: Vec<Tensor<1>> = Vec::new();
         if self.l2_reg > 0.0 {
             for layer in &net.hidden {
@@ -233,18 +273,18 @@ impl Penalty {
             terms.push(sum_squares(net.w_l()).mul_scalar(self.l2_reg_out));
         }
         if self.s_ll_reg > 0.0 {
-            if let Some(t) = self.s_ll_term(net.w_l()) {
+            if let Some(t) = self.s_ll_term(net.w_l())? {
                 terms.push(t.mul_scalar(self.s_ll_reg));
             }
         }
         if let Some(off) = &self.off_diagonal {
             terms.push(self.orth_term(net.w_l(), off).mul_scalar(self.orth_reg));
         }
-        terms.into_iter().reduce(|a, b| a + b)
+        Ok(terms.into_iter().reduce(|a, b| a + b))
     }
 }
 
-fn upload_slice(s: &Matrix, device: &Device) -> SllSlice {
+fn upload_slice(s: &Matrix, streamed: bool, device: &Device) -> SllSlice {
     let n = s.rows();
     let data = s.data();
     if data.iter().any(|v| v.is_nan()) {
@@ -262,9 +302,16 @@ fn upload_slice(s: &Matrix, device: &Device) -> SllSlice {
             sym[r * n + c] = v;
             sym[c * n + r] = v;
         });
-        SllSlice::Closed {
-            s_sym: Tensor::from_data(TensorData::new(sym, [n, n]), device),
-            mean_s2,
+        if streamed {
+            SllSlice::Streamed {
+                s_sym: sym.into(),
+                mean_s2,
+            }
+        } else {
+            SllSlice::Closed {
+                s_sym: Tensor::from_data(TensorData::new(sym, [n, n]), device),
+                mean_s2,
+            }
         }
     }
 }

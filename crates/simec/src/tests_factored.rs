@@ -33,7 +33,7 @@ fn low_rank(rng: &mut StdRng, n: usize, lambda: &[f32]) -> (SllFactors, Matrix) 
 
 /// The S_ll term's value and its gradient w.r.t. `W_l` (`[d, cols]`).
 fn term_and_grad(penalty: &Penalty, w: &[f32], d: usize, cols: usize) -> (f64, Vec<f32>) {
-    value_and_grad(w, d, cols, |w| penalty.s_ll_term(w).unwrap())
+    value_and_grad(w, d, cols, |w| penalty.s_ll_term(w).unwrap().unwrap())
 }
 
 #[test]

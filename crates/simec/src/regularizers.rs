@@ -11,7 +11,7 @@ use crate::error::SimecError;
 use crate::hyperparams::SimecValidParams;
 use crate::model::SimecNet;
 use crate::sll_factors::SllFactors;
-use crate::streamed::w_times_symmetric;
+use crate::streamed::{w_times_symmetric, STREAMED_MAX_D};
 use crate::training::data_loss;
 
 /// `sum(w^2)` (an L2 penalty without its strength).
@@ -166,7 +166,8 @@ impl Penalty {
     /// Prepares the penalties of `params`. `s_ll` must already be validated (one `n x n` matrix
     /// or factors of `n` rows per slice); it is uploaded only when `s_ll_reg > 0`. A dense slice
     /// without NaN uses [`s_ll_closed_form`] ([`s_ll_closed_form_streamed`] on the CPU (flex)
-    /// backend, where it keeps S_ll in host memory), one with NaN uses [`s_ll_elementwise`] with
+    /// backend for `embedding_dim <= 32`, where it keeps S_ll in host memory), one with NaN uses
+    /// [`s_ll_elementwise`] with
     /// its mask (always burn's tensors), a factored one [`s_ll_factored`].
     pub fn new(
         params: &SimecValidParams,
@@ -174,8 +175,10 @@ impl Penalty {
         s_ll: Option<&SllTarget<'_>>,
         device: &Device,
     ) -> Self {
-        // On the CPU backend the host memory is the device's: W S is streamed there.
-        let streamed = device.clone().without_autodiff() == Device::flex();
+        // On the CPU backend the host memory is the device's: W S is streamed there while the
+        // product is bound by reading S (small d).
+        let d = params.embedding_dim();
+        let streamed = device.clone().without_autodiff() == Device::flex() && d <= STREAMED_MAX_D;
         let slices = match s_ll {
             Some(target) if params.s_ll_reg() > 0.0 => target
                 .as_slice()
@@ -187,7 +190,6 @@ impl Penalty {
                 .collect(),
             _ => Vec::new(),
         };
-        let d = params.embedding_dim();
         Self {
             l2_reg: params.l2_reg(),
             l2_reg_emb: params.l2_reg_emb(),

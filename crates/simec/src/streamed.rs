@@ -12,6 +12,12 @@
 
 use rayon::prelude::*;
 
+/// Largest embedding dimension `d` for which the s_ll term streams `W S` on the host. Beyond it
+/// the product does enough flops per byte of S to be compute-bound, where burn's matmul (one
+/// parallel gemm) is faster: `fig7_stacked_d100_epoch` (d = 100) took 63 s streamed against 50 s
+/// with burn's matmul, while `fig4_n8000_epoch` (d = 10) took 23 s against 62 s.
+pub(crate) const STREAMED_MAX_D: usize = 32;
+
 /// Rows of S per task: 32 rows of 8000 columns is 1 MB of S, and `n / 32` tasks balance two to
 /// many cores.
 const BLOCK_ROWS: usize = 32;

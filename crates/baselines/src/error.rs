@@ -101,6 +101,24 @@ pub enum BaselineError {
         cols: usize,
     },
 
+    /// An [`crate::SllApprox`] out of range: rank 0, or a residual target outside `[0, 1)`.
+    #[error("S_ll approximation {value}: {reason}")]
+    InvalidSllApprox {
+        /// The choice, in its text form.
+        value: String,
+        /// What is required of it.
+        reason: &'static str,
+    },
+
+    /// A text that names no [`crate::SllApprox`].
+    #[error("S_ll approximation {text:?}: {reason}; expected \"dense\", \"rank:R\" (R >= 1) or \"residual:EPS\" (0 <= EPS < 1)")]
+    ParseSllApprox {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// An empty hyperparameter grid.
     #[error("the alpha grid is empty")]
     EmptyGrid,

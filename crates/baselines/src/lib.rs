@@ -15,6 +15,8 @@
 //!   [`general_eigen_full`] (`dgeev`, as `np.linalg.eig`) and [`general_eigen_top`] (subspace
 //!   iteration, for large matrices) for its non-symmetric variant.
 //! - [`split_by_sign`], [`mse_absolute_largest`]: indefinite similarities (Figures 5-7).
+//! - [`s_ll_low_rank`], [`SllApprox`]: the eigenpairs of largest `|lambda|` of a SimEc's S_ll,
+//!   for its s_ll regularizer in `O(n r d)` per step.
 //!
 //! Matrices are nalgebra `DMatrix<f64>` (column-major); all bad input is reported as a
 //! [`BaselineError`], never a panic. BLAS/LAPACK calls use OpenBLAS's own threads; the blocked MSE
@@ -31,6 +33,7 @@ mod indefinite;
 mod kpca;
 mod krylov;
 mod lapack_eigh;
+mod low_rank;
 mod missing;
 mod mse;
 pub mod ridge;
@@ -46,6 +49,7 @@ pub use error::BaselineError;
 pub use general::{general_eigen_full, general_eigen_top, GeneralEigen, GeneralEigenFull};
 pub use indefinite::{mse_absolute_largest, split_by_sign};
 pub use kpca::KernelPca;
+pub use low_rank::{low_rank_from_eigen, s_ll_low_rank, LowRank, SllApprox};
 pub use missing::{
     mean_filled_embedding, mean_filled_embedding_present_mean, mean_filled_embedding_with,
     present_mean, Symmetrize,

@@ -24,3 +24,4 @@ pub mod report;
 pub mod results;
 pub mod root;
 pub mod similarity;
+pub mod sll;

@@ -176,6 +176,14 @@ pub struct FitArgs {
     /// S_ll file (n x n, or n x k*n with --slices k) instead of the first n rows of the targets.
     #[arg(long, value_name = "FILE")]
     pub s_ll: Option<PathBuf>,
+    /// Give the S_ll term only the R eigenpairs of largest |lambda| of each S_ll slice: O(n R d)
+    /// per step instead of O(n^2 d); exact when S_ll has rank <= R [default: dense].
+    #[arg(long, value_name = "R", conflicts_with = "s_ll_residual")]
+    pub s_ll_rank: Option<usize>,
+    /// Like --s-ll-rank, with the fewest eigenpairs whose relative Frobenius residual
+    /// ||S - S_r||_F / ||S||_F is at most EPS (e.g. 1e-6: the exact numerical rank).
+    #[arg(long, value_name = "EPS")]
+    pub s_ll_residual: Option<f64>,
     /// Strength of the orthogonality penalty on W_l.
     #[arg(
         long,

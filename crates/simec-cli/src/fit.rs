@@ -6,7 +6,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context, Result};
 use simec::{
     Activation, EpochReport, Loss, LrSchedule, Matrix, Plateau, RestoreBest, Simec, SimecParams,
-    SimecValidParams, SllTarget, ValidationSet,
+    SimecValidParams, ValidationSet,
 };
 
 use crate::args::{FitArgs, LrScheduleKind};
@@ -14,6 +14,7 @@ use crate::inputs::{read_features, read_table};
 use crate::model_dir::{self, CliConfig, DataInfo, Preprocessing, TrainingSummary};
 use crate::prep;
 use crate::report::{architecture, command_line, sig};
+use crate::sll_approx::{self, SllSlices};
 use crate::table::{write_matrix, Missing, Table};
 
 /// Everything read from the input files.
@@ -22,8 +23,8 @@ struct FitInputs {
     /// The targets as trained on (transposed with `--transpose-targets`), `m x k n`.
     targets: Matrix,
     n_missing: usize,
-    s_ll: Option<Vec<Matrix>>,
-    /// Where S_ll came from, for the record.
+    s_ll: Option<SllSlices>,
+    /// Where S_ll came from and how the s_ll term sees it, for the record.
     s_ll_source: String,
     frozen_last_layer: Option<Matrix>,
 }
@@ -161,7 +162,16 @@ fn read_inputs(a: &FitArgs) -> Result<FitInputs> {
     }
     let features = read_features(&a.features, a.header.rule())?;
     let (targets, n_missing) = read_targets(a, features.rows())?;
-    let (s_ll, s_ll_source) = read_s_ll(a, &targets)?;
+    let approx = sll_approx::approx(a)?;
+    let (s_ll, mut s_ll_source) = read_s_ll(a, &targets)?;
+    let s_ll = match s_ll {
+        Some(slices) => {
+            let s = sll_approx::factor(slices, approx, &s_ll_source)?;
+            s_ll_source = format!("{s_ll_source}, {}", s.describe());
+            Some(s)
+        }
+        None => None,
+    };
     let frozen_last_layer = match &a.frozen_last_layer {
         Some(path) => Some(read_frozen_last_layer(a, path, targets.cols())?),
         None => None,
@@ -339,8 +349,7 @@ fn train(
     );
     let device = a.backend.device();
     let mut progress = progress(a.epochs, a.lr, a.quiet);
-    let s_ll_refs: Option<Vec<&Matrix>> = inputs.s_ll.as_ref().map(|v| v.iter().collect());
-    let s_ll = s_ll_refs.map(SllTarget::slices);
+    let s_ll = inputs.s_ll.as_ref().map(SllSlices::target);
     let fitted = if split.val.is_empty() {
         params.fit_with_callback(&x_train, &t_train, s_ll, &device, &mut progress)
     } else {
@@ -434,6 +443,9 @@ fn print_summary(a: &FitArgs, model: &Simec, config: &CliConfig, rows: usize) {
         );
     }
     println!();
+    if config.data.s_ll != "none" {
+        println!("S_ll: {}", config.data.s_ll);
+    }
     if let Some(e) = t.restored_epoch {
         // "final loss" above is the last epoch's; say what the kept weights had.
         let kept = e

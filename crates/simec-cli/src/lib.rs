@@ -21,4 +21,5 @@ pub mod inputs;
 pub mod model_dir;
 pub mod prep;
 pub mod report;
+pub mod sll_approx;
 pub mod table;

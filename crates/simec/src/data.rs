@@ -5,6 +5,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use crate::error::SimecError;
+use crate::sll_factors::SllFactors;
 
 /// Dense row-major f32 matrix. NaN marks a missing target entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,23 +90,49 @@ impl Matrix {
     }
 }
 
-/// The S_ll targets of the s_ll regularizer: one `n x n` matrix per slice (`n = n_targets`),
-/// borrowed so that large matrices are not copied. NaN marks a missing entry (only with
-/// `allow_missing`); the regularizer then averages over the present entries.
+/// One S_ll slice as handed to simec: the dense matrix, or its factors.
+#[derive(Debug, Clone, Copy)]
+pub enum SllPart<'a> {
+    /// The `n x n` matrix; NaN marks a missing entry (only with `allow_missing`; such a slice
+    /// takes the masked elementwise form, which always stays dense).
+    Dense(&'a Matrix),
+    /// `S_ll = U diag(lambda) U^T` (`U`: `[n, r]`): the closed form in `O(n r d)` per step
+    /// ([`crate::regularizers::s_ll_factored`]); never has missing entries.
+    Factored(&'a SllFactors),
+}
+
+/// The S_ll targets of the s_ll regularizer: one slice per target slice (`n = n_targets`), each
+/// a dense `n x n` matrix or its factors ([`SllPart`]), borrowed so that large matrices are not
+/// copied. NaN marks a missing entry of a dense slice (only with `allow_missing`); the regularizer
+/// then averages over the present entries.
 #[derive(Debug, Clone)]
 pub struct SllTarget<'a> {
-    slices: Vec<&'a Matrix>,
+    slices: Vec<SllPart<'a>>,
 }
 
 impl<'a> SllTarget<'a> {
     /// S_ll of a single similarity matrix (`n_slices = 1`).
     pub fn single(s: &'a Matrix) -> Self {
-        Self { slices: vec![s] }
+        Self {
+            slices: vec![SllPart::Dense(s)],
+        }
     }
 
-    /// One S_ll per slice, in slice order.
+    /// The factors of a single S_ll (`n_slices = 1`).
+    pub fn factored(f: &'a SllFactors) -> Self {
+        Self {
+            slices: vec![SllPart::Factored(f)],
+        }
+    }
+
+    /// One dense S_ll per slice, in slice order.
     pub fn slices(slices: Vec<&'a Matrix>) -> Self {
-        Self { slices }
+        Self::parts(slices.into_iter().map(SllPart::Dense).collect())
+    }
+
+    /// One S_ll per slice, dense or factored, in slice order.
+    pub fn parts(parts: Vec<SllPart<'a>>) -> Self {
+        Self { slices: parts }
     }
 
     /// Number of slices given.
@@ -113,8 +140,8 @@ impl<'a> SllTarget<'a> {
         self.slices.len()
     }
 
-    /// The per-slice matrices.
-    pub fn as_slice(&self) -> &[&'a Matrix] {
+    /// The per-slice parts.
+    pub fn as_slice(&self) -> &[SllPart<'a>] {
         &self.slices
     }
 }

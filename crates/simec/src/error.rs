@@ -118,6 +118,32 @@ pub enum SimecError {
         /// Targets per slice.
         n: usize,
     },
+    /// Factors of an S_ll slice with `r = 0` or `r > n` columns.
+    #[error("S_ll factor U has rank r = {rank} columns for n = {n} rows; expected 1 <= r <= n")]
+    SllFactorRank {
+        /// Columns of U.
+        rank: usize,
+        /// Rows of U.
+        n: usize,
+    },
+    /// Factors of an S_ll slice whose `lambda` does not have one entry per column of U.
+    #[error("S_ll factor lambda has {lambda_len} entries, expected one per column of U ({rank})")]
+    SllFactorShape {
+        /// Entries of lambda.
+        lambda_len: usize,
+        /// Columns of U.
+        rank: usize,
+    },
+    /// Factors of an S_ll slice whose `U` does not have `n_targets` rows.
+    #[error("S_ll slice {slice} is factored with U of {rows} rows, expected n = n_targets = {n}")]
+    SllFactorRows {
+        /// Slice index.
+        slice: usize,
+        /// Rows of U.
+        rows: usize,
+        /// Targets per slice.
+        n: usize,
+    },
     /// An S_ll slice is not symmetric within the relative tolerance.
     #[error(
         "S_ll slice {slice} is not symmetric: |S[{row},{col}] - S[{col},{row}]| = {diff} \

@@ -39,7 +39,9 @@
 //! the mean over the present entries, then the mean over rows; `W_l,j` is
 //! column block j of `W_l` (`d x n`). An S_ll slice without missing entries uses the closed form
 //! [`regularizers::s_ll_closed_form`] (one `d x n x n` product per step, `W^T W` never formed);
-//! a slice with NaN uses the masked elementwise form, with the same per-row masked mean as the
+//! a slice given as factors `U diag(lambda) U^T` ([`SllFactors`], `U`: `[n, r]`) uses
+//! [`regularizers::s_ll_factored`] (two `d x n x r` products); a slice with NaN uses the masked
+//! elementwise form (always dense), with the same per-row masked mean as the
 //! data loss (the Keras code's `masked_mse`). Both S_ll and orthogonality terms are summed over
 //! the k slices, as the Keras code does for stacked similarities.
 //!
@@ -78,10 +80,12 @@ pub mod optim;
 pub mod persist;
 pub mod regularizers;
 mod restore;
+mod sll_factors;
+mod streamed;
 pub mod training;
 
 pub use algorithms::Simec;
-pub use data::{Matrix, SllTarget, ValidationSet, SYMMETRY_RTOL};
+pub use data::{Matrix, SllPart, SllTarget, ValidationSet, SYMMETRY_RTOL};
 pub use error::SimecError;
 pub use hyperparams::{
     orth_free_epochs, Activation, HiddenLayer, Loss, LrSchedule, OptimizerKind, Plateau,
@@ -89,9 +93,12 @@ pub use hyperparams::{
 };
 pub use optim::Adamax;
 pub use persist::MODEL_FORMAT_VERSION;
+pub use sll_factors::{SllFactors, SllFactorsParams};
 pub use training::EpochReport;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_factored;
 #[cfg(test)]
 mod tests_masked_prop;

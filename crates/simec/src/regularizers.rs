@@ -2,11 +2,16 @@
 //!
 //! All functions return a one-element tensor (`[1]`) and are differentiable w.r.t. `w`.
 
+use std::sync::Arc;
+
 use burn::prelude::*;
 
-use crate::data::{fill_and_mask, for_upper_pairs, Matrix, SllTarget, TargetMask};
+use crate::data::{fill_and_mask, for_upper_pairs, Matrix, SllPart, SllTarget, TargetMask};
+use crate::error::SimecError;
 use crate::hyperparams::SimecValidParams;
 use crate::model::SimecNet;
+use crate::sll_factors::SllFactors;
+use crate::streamed::{w_times_symmetric, STREAMED_MAX_D};
 use crate::training::data_loss;
 
 /// `sum(w^2)` (an L2 penalty without its strength).
@@ -47,9 +52,52 @@ fn orth_penalty_masked(w: Tensor<2>, off_diagonal: Tensor<2>) -> Tensor<1> {
 /// The value suffers f32 cancellation when the fit is very good (three terms of size
 /// `mean(S^2)` nearly cancel); the gradient does not depend on `mean_s2`.
 pub fn s_ll_closed_form(w: Tensor<2>, s_sym: Tensor<2>, mean_s2: f64) -> Tensor<1> {
+    let ws = w.clone().inner().matmul(s_sym.inner()); // [d, n], constant
+    closed_form_given_ws(w, ws, mean_s2)
+}
+
+/// [`s_ll_closed_form`] with `W S` computed on the host by [`w_times_symmetric`], which reads
+/// the symmetric `s_sym` (`[n, n]` row-major) once per call at memory speed (used on the CPU
+/// backend, where the host memory is the device's). Same value and gradient up to f32 rounding
+/// (another summation order than burn's matmul).
+///
+/// # Errors
+/// [`SimecError::Device`] when `W` cannot be read back.
+pub fn s_ll_closed_form_streamed(
+    w: Tensor<2>,
+    s_sym: &[f32],
+    mean_s2: f64,
+) -> Result<Tensor<1>, SimecError> {
+    let [d, n] = w.dims();
+    let plain = w.clone().inner();
+    let device = plain.device();
+    let w_host = Matrix::from_tensor(plain)?; // [d, n]
+    let ws = w_times_symmetric(w_host.data(), s_sym, d, n); // [d, n]
+    let ws = Tensor::from_data(TensorData::new(ws, [d, n]), &device);
+    Ok(closed_form_given_ws(w, ws, mean_s2))
+}
+
+/// [`s_ll_closed_form`] for a factored `S = U diag(lambda) U^T`: `W S = (W U)(diag(lambda) U^T)`,
+/// two `d x n x r` products per call instead of one `d x n x n`, the same value and injected
+/// gradient (exactly those of the dense form of `U diag(lambda) U^T`, up to float rounding).
+///
+/// * `w`: one slice of `W_l`, `[d, n]`.
+/// * `u`: `U`, `[n, r]`.
+/// * `scaled_ut`: `diag(lambda) U^T`, `[r, n]`.
+/// * `mean_s2`: `mean(S^2)` of the full S_ll (only shifts the value). With a truncated
+///   factorization `S_r` of S this is `mean((S - W^T W)^2) - 2 <S - S_r, W^T W> / n^2`: the
+///   gradient is that of `mean((S_r - W^T W)^2)`.
+pub fn s_ll_factored(w: Tensor<2>, u: Tensor<2>, scaled_ut: Tensor<2>, mean_s2: f64) -> Tensor<1> {
+    let wu = w.clone().inner().matmul(u.inner()); // [d, r]
+    let ws = wu.matmul(scaled_ut.inner()); // [d, n], constant
+    closed_form_given_ws(w, ws, mean_s2)
+}
+
+/// The closed form of [`s_ll_closed_form`] given the constant `ws = W S` (`[d, n]`, off the
+/// autodiff graph).
+fn closed_form_given_ws(w: Tensor<2>, mut ws: Tensor<2>, mean_s2: f64) -> Tensor<1> {
     let n = w.dims()[1];
     let n2 = (n as f64) * (n as f64);
-    let mut ws = w.clone().inner().matmul(s_sym.inner()); // [d, n], constant
     if w.is_autodiff() {
         ws = ws.autodiff();
     }
@@ -80,10 +128,25 @@ pub fn s_ll_elementwise(w: Tensor<2>, s: Tensor<2>, mask: Option<&TargetMask>) -
 /// One slice of the uploaded S_ll target.
 #[derive(Debug, Clone)]
 enum SllSlice {
-    /// No missing entries: the closed form.
+    /// No missing entries: the closed form, on a device tensor.
     Closed { s_sym: Tensor<2>, mean_s2: f64 },
+    /// No missing entries, CPU (flex) backend: the closed form with `W S` streamed on the host
+    /// (`s_sym`: `[n, n]` row-major).
+    Streamed { s_sym: Arc<[f32]>, mean_s2: f64 },
     /// Some entries missing: the masked elementwise form.
     Masked { s: Tensor<2>, mask: Box<TargetMask> },
+    /// Factored `U diag(lambda) U^T`.
+    Factored(Box<FactoredSlice>),
+}
+
+/// An uploaded factored S_ll slice.
+#[derive(Debug, Clone)]
+struct FactoredSlice {
+    /// `U`, `[n, r]`.
+    u: Tensor<2>,
+    /// `diag(lambda) U^T`, `[r, n]`.
+    scaled_ut: Tensor<2>,
+    mean_s2: f64,
 }
 
 /// All penalty terms of a fit, with S_ll uploaded once.
@@ -101,23 +164,32 @@ pub struct Penalty {
 
 impl Penalty {
     /// Prepares the penalties of `params`. `s_ll` must already be validated (one `n x n` matrix
-    /// per slice); it is uploaded only when `s_ll_reg > 0`. A slice without NaN uses
-    /// [`s_ll_closed_form`], one with NaN uses [`s_ll_elementwise`] with its mask.
+    /// or factors of `n` rows per slice); it is uploaded only when `s_ll_reg > 0`. A dense slice
+    /// without NaN uses [`s_ll_closed_form`] ([`s_ll_closed_form_streamed`] on the CPU (flex)
+    /// backend for `embedding_dim <= 32`, where it keeps S_ll in host memory), one with NaN uses
+    /// [`s_ll_elementwise`] with
+    /// its mask (always burn's tensors), a factored one [`s_ll_factored`].
     pub fn new(
         params: &SimecValidParams,
         n_targets: usize,
         s_ll: Option<&SllTarget<'_>>,
         device: &Device,
     ) -> Self {
+        // On the CPU backend the host memory is the device's: W S is streamed there while the
+        // product is bound by reading S (small d).
+        let d = params.embedding_dim();
+        let streamed = device.clone().without_autodiff() == Device::flex() && d <= STREAMED_MAX_D;
         let slices = match s_ll {
             Some(target) if params.s_ll_reg() > 0.0 => target
                 .as_slice()
                 .iter()
-                .map(|s| upload_slice(s, device))
+                .map(|part| match part {
+                    SllPart::Dense(s) => upload_slice(s, streamed, device),
+                    SllPart::Factored(f) => upload_factors(f, device),
+                })
                 .collect(),
             _ => Vec::new(),
         };
-        let d = params.embedding_dim();
         Self {
             l2_reg: params.l2_reg(),
             l2_reg_emb: params.l2_reg_emb(),
@@ -132,7 +204,10 @@ impl Penalty {
 
     /// The S_ll term `sum_j mean((S_j - W_j^T W_j)^2)` (without its strength), or `None` when
     /// there is no S_ll term.
-    pub fn s_ll_term(&self, w_l: Tensor<2>) -> Option<Tensor<1>> {
+    ///
+    /// # Errors
+    /// [`SimecError::Device`] when a streamed slice cannot read `W` back.
+    pub fn s_ll_term(&self, w_l: Tensor<2>) -> Result<Option<Tensor<1>>, SimecError> {
         let d = w_l.dims()[0];
         let n = self.n_targets;
         let mut total: Option<Tensor<1>> = None;
@@ -141,14 +216,20 @@ impl Penalty {
             debug_assert_eq!(w.dims(), [d, n]);
             let term = match slice {
                 SllSlice::Closed { s_sym, mean_s2 } => s_ll_closed_form(w, s_sym.clone(), *mean_s2),
+                SllSlice::Streamed { s_sym, mean_s2 } => {
+                    s_ll_closed_form_streamed(w, s_sym, *mean_s2)?
+                }
                 SllSlice::Masked { s, mask } => s_ll_elementwise(w, s.clone(), Some(mask)),
+                SllSlice::Factored(f) => {
+                    s_ll_factored(w, f.u.clone(), f.scaled_ut.clone(), f.mean_s2)
+                }
             };
             total = Some(match total {
                 Some(t) => t + term,
                 None => term,
             });
         }
-        total
+        Ok(total)
     }
 
     /// The orthogonality term (without its strength) summed over the slices of `W_l`
@@ -177,7 +258,10 @@ impl Penalty {
     }
 
     /// The weighted sum of all penalty terms of `net`, or `None` when all strengths are 0.
-    pub fn total(&self, net: &SimecNet) -> Option<Tensor<1>> {
+    ///
+    /// # Errors
+    /// As [`Penalty::s_ll_term`].
+    pub fn total(&self, net: &SimecNet) -> Result<Option<Tensor<1>>, SimecError> {
         let mut terms: Vec<Tensor<1>> = Vec::new();
         if self.l2_reg > 0.0 {
             for layer in &net.hidden {
@@ -191,18 +275,18 @@ impl Penalty {
             terms.push(sum_squares(net.w_l()).mul_scalar(self.l2_reg_out));
         }
         if self.s_ll_reg > 0.0 {
-            if let Some(t) = self.s_ll_term(net.w_l()) {
+            if let Some(t) = self.s_ll_term(net.w_l())? {
                 terms.push(t.mul_scalar(self.s_ll_reg));
             }
         }
         if let Some(off) = &self.off_diagonal {
             terms.push(self.orth_term(net.w_l(), off).mul_scalar(self.orth_reg));
         }
-        terms.into_iter().reduce(|a, b| a + b)
+        Ok(terms.into_iter().reduce(|a, b| a + b))
     }
 }
 
-fn upload_slice(s: &Matrix, device: &Device) -> SllSlice {
+fn upload_slice(s: &Matrix, streamed: bool, device: &Device) -> SllSlice {
     let n = s.rows();
     let data = s.data();
     if data.iter().any(|v| v.is_nan()) {
@@ -220,9 +304,25 @@ fn upload_slice(s: &Matrix, device: &Device) -> SllSlice {
             sym[r * n + c] = v;
             sym[c * n + r] = v;
         });
-        SllSlice::Closed {
-            s_sym: Tensor::from_data(TensorData::new(sym, [n, n]), device),
-            mean_s2,
+        if streamed {
+            SllSlice::Streamed {
+                s_sym: sym.into(),
+                mean_s2,
+            }
+        } else {
+            SllSlice::Closed {
+                s_sym: Tensor::from_data(TensorData::new(sym, [n, n]), device),
+                mean_s2,
+            }
         }
     }
+}
+
+fn upload_factors(f: &SllFactors, device: &Device) -> SllSlice {
+    let (n, r) = (f.n(), f.rank());
+    SllSlice::Factored(Box::new(FactoredSlice {
+        u: Tensor::from_data(TensorData::new(f.u().data().to_vec(), [n, r]), device),
+        scaled_ut: Tensor::from_data(TensorData::new(f.scaled_ut(), [r, n]), device),
+        mean_s2: f.mean_s2(),
+    }))
 }

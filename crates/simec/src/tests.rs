@@ -17,7 +17,7 @@ fn ad() -> Device {
     Device::flex().autodiff()
 }
 
-fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
+pub(crate) fn random(rng: &mut StdRng, len: usize) -> Vec<f32> {
     (0..len).map(|_| rng.random_range(-1.0f32..1.0)).collect()
 }
 
@@ -33,7 +33,7 @@ fn scalar(t: Tensor<1>) -> f64 {
     t.into_scalar::<f32>() as f64
 }
 
-fn assert_close(a: &[f32], b: &[f32], rtol: f32, what: &str) {
+pub(crate) fn assert_close(a: &[f32], b: &[f32], rtol: f32, what: &str) {
     assert_eq!(a.len(), b.len(), "{what}: lengths");
     let scale = b.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(1e-12);
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
@@ -220,7 +220,7 @@ fn masked_targets_do_not_change_loss_or_gradient() {
 }
 
 /// Gradient of `f(w)` w.r.t. a fresh leaf `w`.
-fn value_and_grad(
+pub(crate) fn value_and_grad(
     w: &[f32],
     d: usize,
     n: usize,
@@ -305,7 +305,7 @@ fn s_ll_closed_form_matches_elementwise_and_f64() {
     // Through Penalty: the masked slice takes the masked path.
     let p = valid(SimecParams::new(d).s_ll_reg(1.0).allow_missing(true));
     let penalty = Penalty::new(&p, n, Some(&SllTarget::single(&m)), &ad());
-    let via_penalty = scalar(penalty.s_ll_term(tensor(&w, d, n, &ad())).unwrap());
+    let via_penalty = scalar(penalty.s_ll_term(tensor(&w, d, n, &ad())).unwrap().unwrap());
     assert_rel(via_penalty, keras, 1e-5, "Penalty masked");
 }
 
@@ -352,7 +352,7 @@ fn orth_and_l2_terms_match_hand_computed() {
     let s: Vec<f32> = (0..n * n).map(|i| s[i] + s[(i % n) * n + i / n]).collect();
     let s_m = Matrix::new(n, n, s.clone()).unwrap();
     let penalty = Penalty::new(&p, n, Some(&SllTarget::single(&s_m)), &ad());
-    let total = scalar(penalty.total(&net).unwrap());
+    let total = scalar(penalty.total(&net).unwrap().unwrap());
     let h0 = values(net.hidden[0].weight.val());
     let h1 = values(net.hidden[1].weight.val());
     let emb = values(net.embedding.weight.val());
@@ -365,7 +365,7 @@ fn orth_and_l2_terms_match_hand_computed() {
     assert_rel(total, expected, 1e-5, "Penalty::total");
     // Biases are not penalized: no penalty at all with zero strengths.
     let none = Penalty::new(&valid(SimecParams::new(2)), n, None, &ad());
-    assert!(none.total(&net).is_none());
+    assert!(none.total(&net).unwrap().is_none());
 }
 
 /// Test 5: two Adamax steps equal keras' formula.
@@ -428,7 +428,12 @@ fn s_ll_term_sums_over_slices() {
     );
     let p = valid(SimecParams::new(d).n_slices(2).s_ll_reg(1.0));
     let penalty = Penalty::new(&p, n, Some(&SllTarget::slices(vec![&m1, &m2])), &ad());
-    let both = scalar(penalty.s_ll_term(tensor(&w, d, 2 * n, &ad())).unwrap());
+    let both = scalar(
+        penalty
+            .s_ll_term(tensor(&w, d, 2 * n, &ad()))
+            .unwrap()
+            .unwrap(),
+    );
     let block = |j: usize| -> Vec<f32> {
         (0..d)
             .flat_map(|i| w[i * 2 * n + j * n..i * 2 * n + (j + 1) * n].to_vec())
@@ -464,7 +469,7 @@ fn orth_term_sums_over_slices() {
     );
     let penalty = Penalty::new(&p, n, None, &ad());
     assert_rel(
-        scalar(penalty.total(&net).unwrap()),
+        scalar(penalty.total(&net).unwrap().unwrap()),
         per_slice,
         1e-5,
         "orth over slices",
@@ -475,7 +480,7 @@ fn orth_term_sums_over_slices() {
     let w1 = values(net1.w_l());
     let penalty1 = Penalty::new(&p1, n, None, &ad());
     assert_rel(
-        scalar(penalty1.total(&net1).unwrap()),
+        scalar(penalty1.total(&net1).unwrap().unwrap()),
         orth_f64(&w1, d, n),
         1e-5,
         "orth, k = 1",

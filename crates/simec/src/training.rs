@@ -11,8 +11,8 @@ use rand::SeedableRng;
 
 use crate::algorithms::{map_rows, Simec};
 use crate::data::{
-    batch_ranges, check_symmetric, epoch_order, scan, Batch, Matrix, SllTarget, TargetMask,
-    TrainData, ValidationSet,
+    batch_ranges, check_symmetric, epoch_order, scan, Batch, Matrix, SllPart, SllTarget,
+    TargetMask, TrainData, ValidationSet,
 };
 use crate::error::SimecError;
 use crate::hyperparams::{Activation, Loss, SimecValidParams};
@@ -104,7 +104,7 @@ pub fn loss_term(
 /// The full loss of one batch with the MSE data term: data loss plus every penalty.
 #[cfg(test)]
 pub(crate) fn batch_loss(net: &SimecNet, batch: &Batch, penalty: &Penalty) -> Tensor<1> {
-    match batch_loss_parts(net, Loss::Mse, batch, penalty) {
+    match batch_loss_parts(net, Loss::Mse, batch, penalty).expect("penalty terms") {
         (loss, Some(p)) => loss + p,
         (loss, None) => loss,
     }
@@ -117,7 +117,7 @@ fn batch_loss_parts(
     loss_kind: Loss,
     batch: &Batch,
     penalty: &Penalty,
-) -> (Tensor<1>, Option<Tensor<1>>) {
+) -> Result<(Tensor<1>, Option<Tensor<1>>), SimecError> {
     let logits = net.logits(batch.x.clone()); // [b, K]
     let loss = loss_term(
         loss_kind,
@@ -126,7 +126,7 @@ fn batch_loss_parts(
         batch.targets.clone(),
         batch.mask.as_ref(),
     ); // [1]
-    (loss, penalty.total(net))
+    Ok((loss, penalty.total(net)?))
 }
 
 /// What validation learned about the input.
@@ -204,7 +204,18 @@ pub(crate) fn validate(
                     expected: k,
                 });
             }
-            for (j, s) in target.as_slice().iter().enumerate() {
+            for (j, part) in target.as_slice().iter().enumerate() {
+                let s = match part {
+                    SllPart::Dense(s) => s,
+                    SllPart::Factored(f) if f.n() == n => continue,
+                    SllPart::Factored(f) => {
+                        return Err(SimecError::SllFactorRows {
+                            slice: j,
+                            rows: f.n(),
+                            n,
+                        })
+                    }
+                };
                 if s.rows() != n || s.cols() != n {
                     return Err(SimecError::SllShape {
                         slice: j,
@@ -321,7 +332,7 @@ fn run_epoch(
         let idx = order.clone().narrow(0, s, e - s); // [b]
         let batch = data.batch(idx);
         let weight = (e - s) as f64;
-        let loss = match batch_loss_parts(&net, params.loss(), &batch, penalty) {
+        let loss = match batch_loss_parts(&net, params.loss(), &batch, penalty)? {
             (data_term, Some(p)) => {
                 let part = data_term.clone().inner().mul_scalar(weight);
                 data_sum = Some(match data_sum {

@@ -26,14 +26,16 @@ use crate::results::{atomic_write, git_commit, repo_root, MachineInfo};
 pub use workloads::{simec_epoch_flops, Sizes};
 
 /// Every benchmark, in run (and CSV) order.
-pub const BENCHMARKS: [&str; 12] = [
+pub const BENCHMARKS: [&str; 14] = [
     "sgemm_peak",
     "dgemm_peak",
     "fig3_2hl_epoch",
+    "fig3_2hl_epoch_factored",
     "fig3_2hl_2points_intraop",
     "fig3_2hl_2points_pointpar",
     "fig4_n8000_epoch",
     "fig7_stacked_d100_epoch",
+    "fig7_stacked_d100_epoch_s1factored",
     "eigen_top10_8000",
     "eigen_top10_8000_dsyevr",
     "eigen_full_5000",

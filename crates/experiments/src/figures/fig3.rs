@@ -18,6 +18,7 @@ use super::sweep::{
 use crate::config::SimecArch;
 use crate::convert::{to_simec, to_simec_block};
 use crate::results::ResultRow;
+use crate::sll::SllInput;
 
 /// The `[profiles.NAME]` table of `experiments/fig3.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,6 +36,10 @@ pub struct Fig3Profile {
     pub ridge: RidgeConfig,
     /// SimEc architectures by name (`0hl`, `2hl`, `5hl`).
     pub simec: BTreeMap<String, SimecArch>,
+    /// How S_ll enters the s_ll term (`"dense"` if absent; `"residual:1e-6"` keeps the exact
+    /// rank 9 of the class-label S_ll).
+    #[serde(default, deserialize_with = "crate::sll::deserialize_approx")]
+    pub s_ll_approx: baselines::SllApprox,
 }
 
 /// Ridge settings of Figure 3.
@@ -71,8 +76,10 @@ pub struct Fig3Setup {
     s_test: nalgebra::DMatrix<f64>,
     x_train: simec::Matrix, // [m, 784]
     x_test: simec::Matrix,  // [m_test, 784]
-    /// Per architecture: targets `S[:, :n]` `[m, n]` and `S_ll = S[:n, :n]` `[n, n]`.
-    targets: BTreeMap<String, (simec::Matrix, simec::Matrix)>,
+    /// Per architecture: targets `S[:, :n]` `[m, n]`.
+    targets: BTreeMap<String, simec::Matrix>,
+    /// Per n: `S_ll = S[:n, :n]`, dense or factored.
+    s_ll: BTreeMap<usize, SllInput>,
 }
 
 fn simec_method(name: &str) -> Method {
@@ -176,12 +183,22 @@ impl Figure for Fig3Profile {
             .simec
             .iter()
             .map(|(name, arch)| {
-                let n = arch.n_targets;
-                let t = to_simec_block(&s_train, 0..m, 0..n); // [m, n]
-                let s_ll = to_simec_block(&s_train, 0..n, 0..n); // [n, n]
-                (name.clone(), (t, s_ll))
-            })
+                (
+                    name.clone(),
+                    to_simec_block(&s_train, 0..m, 0..arch.n_targets),
+                )
+            }) // [m, n]
             .collect();
+        let mut s_ll = BTreeMap::new();
+        let mut notes = Vec::new();
+        for arch in self.simec.values() {
+            let n = arch.n_targets;
+            if arch.model().s_ll_reg() > 0.0 && !s_ll.contains_key(&n) {
+                let input = SllInput::of_block(&s_train, n, self.s_ll_approx)?; // [n, n]
+                notes.push(format!("S_ll (n = {n}): {}", input.describe()));
+                s_ll.insert(n, input);
+            }
+        }
         let setup = Fig3Setup {
             x_train: to_simec(&split.x_train),
             x_test: to_simec(&split.x_test),
@@ -189,8 +206,9 @@ impl Figure for Fig3Profile {
             s_train,
             s_test,
             targets,
+            s_ll,
         };
-        Ok((setup, Vec::new()))
+        Ok((setup, notes))
     }
 
     fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
@@ -198,14 +216,18 @@ impl Figure for Fig3Profile {
         match &task.key {
             Fig3Task::Baselines => baselines_rows(self, setup),
             Fig3Task::Simec { name, params } => {
-                let (targets, s_ll) = &setup.targets[name];
+                let targets = &setup.targets[name];
                 let split = ScoredSplit {
                     x_train: &setup.x_train,
                     x_test: &setup.x_test,
                     s_train: &setup.s_train,
                     s_test: &setup.s_test,
                 };
-                let s_ll = Some(simec::SllTarget::single(s_ll));
+                let n = self.simec[name].n_targets;
+                let s_ll = setup
+                    .s_ll
+                    .get(&n)
+                    .map(|s| simec::SllTarget::parts(vec![s.part()]));
                 fit_yyt_train_test(params, &split, targets, s_ll, step)
             }
         }

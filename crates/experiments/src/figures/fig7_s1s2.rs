@@ -24,6 +24,7 @@ use crate::plot::{LinePlot, PANEL_SIZE};
 use crate::reference::RefRow;
 use crate::results::ResultRow;
 use crate::similarity::{normalized_parts, part_eigen, NormalizedParts, Part};
+use crate::sll::SllInput;
 
 /// What a SimEc of Figure 7 is trained on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,8 @@ pub struct Fig7Setup {
     x: simec::Matrix,
     eig: baselines::Eigen,
     parts: NormalizedParts,
+    /// S1's S_ll factored as the profile's `s1_s_ll_approx` asks (`None`: dense).
+    s1_factors: Option<SllInput>,
 }
 
 fn eigen_series(part: Part) -> SeriesId {
@@ -175,7 +178,17 @@ impl Figure for Fig7Profile {
         let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
         notes.push(parts.summary());
         let x = to_simec(&data.x); // [m, 784]
-        Ok((Fig7Setup { x, eig, parts }, notes))
+        let s1_factors = s1_s_ll(self, &eig, &parts)?;
+        if let Some(f) = &s1_factors {
+            notes.push(format!("S_ll of S1: {}", f.describe()));
+        }
+        let setup = Fig7Setup {
+            x,
+            eig,
+            parts,
+            s1_factors,
+        };
+        Ok((setup, notes))
     }
 
     fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed> {
@@ -221,8 +234,33 @@ impl Figure for Fig7Profile {
     }
 }
 
+/// S1's S_ll (its leading `n x n` block) factored as `p.s1_s_ll_approx` asks, or `None` (dense, or
+/// no s_ll term). With `n = m` the factors are S1's own eigenpairs, the positive pairs of S scaled
+/// as in [`normalized_parts`] (no second eigendecomposition); otherwise the block is factored.
+fn s1_s_ll(
+    p: &Fig7Profile,
+    eig: &baselines::Eigen,
+    parts: &NormalizedParts,
+) -> Result<Option<SllInput>> {
+    let approx = p.s1_s_ll_approx;
+    if approx == baselines::SllApprox::Dense || p.simec.model().s_ll_reg() <= 0.0 {
+        return Ok(None);
+    }
+    let (m, n) = (parts.s1.nrows(), p.simec.n_targets);
+    if n < m {
+        return Ok(Some(SllInput::of_block(&parts.s1, n, approx)?));
+    }
+    let positive = eig.values.iter().filter(|&&l| l > 0.0).count();
+    let pairs = part_eigen(eig, &parts.norm, Part::S1, positive)?; // [m, positive]
+    let mean_s2 = parts.s1.iter().map(|v| v * v).sum::<f64>() / (m as f64 * m as f64);
+    let low_rank = baselines::low_rank_from_eigen(&pairs, approx, mean_s2)?
+        .context("a non-dense S_ll choice gave no factors")?;
+    SllInput::from_low_rank(&low_rank).map(Some)
+}
+
 /// Trains the SimEc on `target`: f32 targets `[m, k * n]` and, with the s_ll term, its S_ll per
-/// slice (the targets themselves when one slice has all m columns).
+/// slice (S1's factors when the profile asks for them, else the targets themselves when one slice
+/// has all m columns, else the leading `n x n` block).
 fn train(
     p: &Fig7Profile,
     target: Target,
@@ -233,32 +271,42 @@ fn train(
     let x = &step.setup.x; // [m, 784]
     let n = p.simec.n_targets;
     let sum;
-    let slices: Vec<&DMatrix<f64>> = match target {
-        Target::Single(Part::S1) => vec![&parts.s1],
-        Target::Single(Part::S2) => vec![&parts.s2],
+    let (kinds, slices): (Vec<Part>, Vec<&DMatrix<f64>>) = match target {
+        Target::Single(Part::S1) => (vec![Part::S1], vec![&parts.s1]),
+        Target::Single(Part::S2) => (vec![Part::S2], vec![&parts.s2]),
         Target::Single(Part::Sum) => {
             sum = parts.sum(); // [m, m]
-            vec![&sum]
+            (vec![Part::Sum], vec![&sum])
         }
-        Target::Stacked => vec![&parts.s1, &parts.s2],
+        Target::Stacked => (vec![Part::S1, Part::S2], vec![&parts.s1, &parts.s2]),
     };
     let targets = simec_targets(&slices, n)?; // [m, n_slices * n]
-    let s_ll_owned: Vec<simec::Matrix> =
-        if p.simec.model().s_ll_reg() > 0.0 && (slices.len() > 1 || n < x.rows()) {
-            slices
-                .iter()
-                .map(|s| simec_s_ll(s, n))
-                .collect::<Result<_>>()? // n_slices x [n, n]
-        } else {
-            Vec::new()
-        };
-    let s_ll = if p.simec.model().s_ll_reg() <= 0.0 {
-        None
-    } else if s_ll_owned.is_empty() {
-        Some(simec::SllTarget::single(&targets)) // [n, n] = the targets themselves
-    } else {
-        Some(simec::SllTarget::slices(s_ll_owned.iter().collect()))
+    if p.simec.model().s_ll_reg() <= 0.0 {
+        return TrainedSimec::fit(params, x, &targets, None, &step.ctx.device, step.progress);
+    }
+    let factored = |kind: Part| match &step.setup.s1_factors {
+        Some(f) if kind == Part::S1 => Some(f.part()),
+        _ => None,
     };
+    let targets_are_s_ll = slices.len() == 1 && n == x.rows();
+    let dense: Vec<Option<simec::Matrix>> = kinds
+        .iter()
+        .zip(&slices)
+        .map(|(&kind, s)| match factored(kind) {
+            None if !targets_are_s_ll => simec_s_ll(s, n).map(Some), // [n, n]
+            _ => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+    let s_ll_parts = kinds
+        .iter()
+        .zip(&dense)
+        .map(|(&kind, d)| match (d, factored(kind)) {
+            (Some(d), _) => simec::SllPart::Dense(d),
+            (None, Some(f)) => f,
+            (None, None) => simec::SllPart::Dense(&targets), // [n, n] = the targets themselves
+        })
+        .collect();
+    let s_ll = Some(simec::SllTarget::parts(s_ll_parts));
     TrainedSimec::fit(params, x, &targets, s_ll, &step.ctx.device, step.progress)
 }
 

@@ -67,10 +67,43 @@ impl NonmetricProfile {
 #[serde(transparent)]
 pub struct Fig6Profile(pub NonmetricProfile);
 
-/// Figure 7's profile (`experiments/fig7_s1s2.toml`): a [`NonmetricProfile`].
+/// Figure 7's profile (`experiments/fig7_s1s2.toml`): a [`NonmetricProfile`] and how S1's S_ll
+/// enters the s_ll term.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(transparent)]
-pub struct Fig7Profile(pub NonmetricProfile);
+#[serde(from = "Fig7Table")]
+pub struct Fig7Profile {
+    /// The keys Figure 6 has too.
+    pub base: NonmetricProfile,
+    /// S1's S_ll (alone or as the stack's first slice): `"dense"` if absent; `"residual:1e-6"`
+    /// keeps all of its numerical rank (about 536 of 5000). S2 and S1 + S2 stay dense.
+    pub s1_s_ll_approx: baselines::SllApprox,
+}
+
+/// The `[profiles.NAME]` table of `experiments/fig7_s1s2.toml`, as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fig7Table {
+    m: usize,
+    seed: u64,
+    embedding_dims: Vec<usize>,
+    simec: SimecArch,
+    #[serde(default, deserialize_with = "crate::sll::deserialize_approx")]
+    s1_s_ll_approx: baselines::SllApprox,
+}
+
+impl From<Fig7Table> for Fig7Profile {
+    fn from(t: Fig7Table) -> Self {
+        Fig7Profile {
+            base: NonmetricProfile {
+                m: t.m,
+                seed: t.seed,
+                embedding_dims: t.embedding_dims,
+                simec: t.simec,
+            },
+            s1_s_ll_approx: t.s1_s_ll_approx,
+        }
+    }
+}
 
 impl std::ops::Deref for Fig6Profile {
     type Target = NonmetricProfile;
@@ -82,7 +115,7 @@ impl std::ops::Deref for Fig6Profile {
 impl std::ops::Deref for Fig7Profile {
     type Target = NonmetricProfile;
     fn deref(&self) -> &NonmetricProfile {
-        &self.0
+        &self.base
     }
 }
 

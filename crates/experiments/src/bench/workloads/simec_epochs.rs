@@ -2,10 +2,12 @@
 
 use anyhow::Result;
 
+use baselines::SllApprox;
 use simec::{Activation, HiddenLayer, SimecParams, SllTarget};
 
 use super::{simec_epoch_flops, time_runs, Measured, Workloads, RBF_GAMMA};
-use crate::convert::{to_simec, to_simec_block};
+use crate::convert::{from_simec, to_simec, to_simec_block};
+use crate::sll::SllInput;
 
 impl Workloads {
     pub(super) fn fig3_setup(
@@ -42,7 +44,8 @@ impl Workloads {
     }
 
     /// Times `epochs` epochs of one fit after one warm-up epoch (per-epoch seconds from the
-    /// training loop: the steps only, not the setup).
+    /// training loop: the steps only, not the setup), and the mean training loss of the last
+    /// epoch (penalties included), so that a faster variant can be seen to train alike.
     pub(super) fn epochs_of_fit(
         &self,
         params: SimecParams,
@@ -50,8 +53,9 @@ impl Workloads {
         targets: &simec::Matrix,
         s_ll: SllTarget<'_>,
         runs: usize,
-    ) -> Result<Vec<f64>> {
+    ) -> Result<(Vec<f64>, f64)> {
         let mut secs = Vec::new();
+        let mut loss = f64::NAN;
         params.epochs(runs + 1).check()?.fit_with_callback(
             x,
             targets,
@@ -62,27 +66,36 @@ impl Workloads {
                     "[bench]   epoch {}/{}: {:.3} s, loss {:.6}",
                     r.epoch, r.epochs, r.seconds, r.loss
                 );
-                secs.push(r.seconds)
+                secs.push(r.seconds);
+                loss = r.loss;
             },
         )?;
-        Ok(secs[1..].to_vec())
+        Ok((secs[1..].to_vec(), loss))
     }
 
-    pub(super) fn fig3_epoch(&mut self) -> Result<Measured> {
+    /// `fig3_2hl_epoch`, with S_ll dense or (`factored`) as its eigenpairs of largest
+    /// `|lambda|` down to a relative residual of 1e-6 (rank 9: Figure 3's profile).
+    pub(super) fn fig3_epoch(&mut self, factored: bool) -> Result<Measured> {
         let (params, x, targets, s_ll, flops) = self.fig3_setup()?;
         let (m, n) = (self.settings.sizes.fig3_m, self.settings.sizes.fig3_n);
         let runs = self.runs(5);
-        let times = self.epochs_of_fit(params, &x, &targets, SllTarget::single(&s_ll), runs)?;
+        let input = sll_input(&s_ll, factored)?;
+        let target = SllTarget::parts(vec![input.part()]);
+        let (times, loss) = self.epochs_of_fit(params, &x, &targets, target, runs)?;
         Ok(Measured {
             backend: self.settings.backend.to_string(),
             times,
-            flops,
+            flops: flops - m.div_ceil(32) as f64 * saved_flops(&input, 10),
             single: Some(true),
             threads: rayon::current_num_threads(),
-            size: format!("m={m} D=784 hidden=25,25 d=10 n={n} b=32"),
+            size: format!(
+                "m={m} D=784 hidden=25,25 d=10 n={n} b=32, S_ll {}",
+                input.describe()
+            ),
             data: format!("{} (centered label similarity)", self.source()?),
             timing: format!(
-                "one full epoch ({} steps) of one fit, after 1 warm-up epoch",
+                "one full epoch ({} steps) of one fit, after 1 warm-up epoch; loss of the last \
+                 epoch {loss:.6e}",
                 m.div_ceil(32)
             ),
         })
@@ -165,7 +178,7 @@ impl Workloads {
             .l2_reg_out(1e-7)
             .seed(42);
         let runs = self.runs(3);
-        let times = self.epochs_of_fit(params, &x, &kk, SllTarget::single(&kk), runs)?;
+        let (times, loss) = self.epochs_of_fit(params, &x, &kk, SllTarget::single(&kk), runs)?;
         Ok(Measured {
             backend: self.settings.backend.to_string(),
             times,
@@ -178,13 +191,16 @@ impl Workloads {
                 self.source()?
             ),
             timing: format!(
-                "one full epoch ({} steps) of one fit, after 1 warm-up epoch",
+                "one full epoch ({} steps) of one fit, after 1 warm-up epoch; loss of the last \
+                 epoch {loss:.6e}",
                 m.div_ceil(32)
             ),
         })
     }
 
-    pub(super) fn fig7_epoch(&mut self) -> Result<Measured> {
+    /// `fig7_stacked_d100_epoch`, with S1's S_ll dense or (`s1_factored`) as its eigenpairs down
+    /// to a relative residual of 1e-6 (Figure 7's profile); S2's always dense.
+    pub(super) fn fig7_epoch(&mut self, s1_factored: bool) -> Result<Measured> {
         let m = self.settings.sizes.fig7_m;
         let x = to_simec(&self.inputs()?.x07.clone()); // [m, 784]
         let (s1, s2, _) = self.simpson()?;
@@ -195,7 +211,12 @@ impl Workloads {
                 s2[(r, c - m)] as f32
             }
         }); // [m, 2m]
-        let (l1, l2) = (to_simec(s1), to_simec(s2)); // [m, m] each
+        let l1 = if s1_factored {
+            SllInput::of_block(s1, m, SllApprox::Residual(1e-6))?
+        } else {
+            SllInput::Dense(to_simec(s1)) // [m, m]
+        };
+        let l2 = to_simec(s2); // [m, m]
         let params = SimecParams::new(100)
             .hidden_layers(vec![HiddenLayer::new(200, Activation::Tanh)])
             .n_slices(2)
@@ -207,28 +228,50 @@ impl Workloads {
             .l2_reg_out(1e-7)
             .seed(42);
         let runs = self.runs(3);
-        let times = self.epochs_of_fit(
-            params,
-            &x,
-            &targets,
-            SllTarget::slices(vec![&l1, &l2]),
-            runs,
-        )?;
+        let parts = vec![l1.part(), simec::SllPart::Dense(&l2)];
+        let (times, loss) =
+            self.epochs_of_fit(params, &x, &targets, SllTarget::parts(parts), runs)?;
+        let dense = simec_epoch_flops(m, 32, &[784, 200, 100], 2 * m, m, 2, true, false);
         Ok(Measured {
             backend: self.settings.backend.to_string(),
             times,
-            flops: simec_epoch_flops(m, 32, &[784, 200, 100], 2 * m, m, 2, true, false),
+            flops: dense - m.div_ceil(32) as f64 * saved_flops(&l1, 100),
             single: Some(true),
             threads: rayon::current_num_threads(),
-            size: format!("m={m} D=784 hidden=200 d=100 k=2 n={m} b=32"),
+            size: format!(
+                "m={m} D=784 hidden=200 d=100 k=2 n={m} b=32, S_ll of S1 {}",
+                l1.describe()
+            ),
             data: format!(
                 "{} (MNIST 0/7 Simpson, normalized S1 and S2)",
                 self.source()?
             ),
             timing: format!(
-                "one full epoch ({} steps) of one fit, after 1 warm-up epoch",
+                "one full epoch ({} steps) of one fit, after 1 warm-up epoch; loss of the last \
+                 epoch {loss:.6e}",
                 m.div_ceil(32)
             ),
         })
+    }
+}
+
+/// `s_ll` (`[n, n]`) dense, or (`factored`) its eigenpairs down to a relative residual of 1e-6.
+fn sll_input(s_ll: &simec::Matrix, factored: bool) -> Result<SllInput> {
+    if !factored {
+        return Ok(SllInput::Dense(s_ll.clone()));
+    }
+    let n = s_ll.rows();
+    SllInput::of_block(&from_simec(s_ll), n, SllApprox::Residual(1e-6))
+}
+
+/// Product FLOPs per step that a factored slice saves against the dense `W S` (`2 d n^2`):
+/// `2 d n^2 - 4 d n r`; 0 for a dense one.
+fn saved_flops(input: &SllInput, d: usize) -> f64 {
+    match input {
+        SllInput::Dense(_) => 0.0,
+        SllInput::Factored { factors, .. } => {
+            let (n, r, d) = (factors.n() as f64, factors.rank() as f64, d as f64);
+            2.0 * d * n * n - 4.0 * d * n * r
+        }
     }
 }

@@ -82,6 +82,9 @@ impl Figure for Fig4LambdaProfile {
     const NAME: &'static str = "fig4_lambda";
     const X_NAME: &'static str = "lambda";
     const ABOUT: &'static str = "Figure 4 (left): RBF kernel on MNIST, SimEc MSE vs the strength lambda of the S_ll regularizer (paper section 4.2).";
+    /// 1: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
+    /// summation order; issue 18).
+    const NUMERICS_REVISION: u32 = 1;
     type Setup = LambdaSetup;
     /// The point's checked hyperparameters (`s_ll_reg` = its lambda).
     type Key = simec::SimecValidParams;

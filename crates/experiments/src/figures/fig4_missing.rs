@@ -115,7 +115,9 @@ impl Figure for Fig4MissingProfile {
     const X_NAME: &'static str = "missing_fraction";
     const ABOUT: &'static str = "Figure 4 (right): RBF kernel on MNIST with missing targets, SimEc, mean-filled eigendecomposition and kPCA MSE vs the missing fraction (paper section 4.2).";
     /// 1: the masked S_ll term is the Keras per-row masked mean (was one global count).
-    const NUMERICS_REVISION: u32 = 1;
+    /// 2: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
+    /// summation order; issue 18).
+    const NUMERICS_REVISION: u32 = 2;
     type Setup = MissingSetup;
     type Key = MissingTask;
 

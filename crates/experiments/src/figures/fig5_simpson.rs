@@ -101,6 +101,9 @@ impl Figure for Fig5Profile {
     const NAME: &'static str = FIGURE;
     const X_NAME: &'static str = "embedding_dim";
     const ABOUT: &'static str = "Figure 5: 2-dim embeddings of MNIST 0/7 under the non-metric Simpson similarity (eigenvectors of the largest and most negative eigenvalues, a SimEc on S1 + S2; paper section 4.3).";
+    /// 1: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
+    /// summation order; issue 18).
+    const NUMERICS_REVISION: u32 = 1;
     const HAS_PAPER_NUMBERS: bool = false;
     const DRAW_NEEDS_SETUP: bool = true;
     type Setup = Fig5Setup;

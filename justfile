@@ -54,7 +54,7 @@ check-mutants OUT="/tmp/simec-mutants":
     command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
     # Mutants are applied in place in a copy of this tree (`cp -a` keeps target/'s timestamps, so the built dependencies stay fresh).
     rm -rf {{OUT}} && mkdir -p {{OUT}} && cp -a . {{OUT}}/tree && rm -rf {{OUT}}/tree/.git
-    -cd {{OUT}}/tree && nice -n 10 cargo mutants --in-place --timeout 300 --build-timeout 1800 -o {{OUT}}/baselines -f crates/baselines/src/center.rs -f crates/baselines/src/kpca.rs -f 'crates/baselines/src/ridge/*.rs' -C --test=kpca -C --test=ridge -C --test=spectral -- -- --skip large_top_k_and_bottom_k_agree_with_dsyevr --skip full_decomposition --skip top_k_and_bottom_k_match
+    -cd {{OUT}}/tree && nice -n 10 cargo mutants --in-place --timeout 300 --build-timeout 1800 -o {{OUT}}/baselines -f crates/baselines/src/center.rs -f crates/baselines/src/kpca.rs -f 'crates/baselines/src/ridge/*.rs' -C --lib -C --test=kpca -C --test=ridge -C --test=spectral -- -- --skip large_top_k_and_bottom_k_agree_with_dsyevr --skip full_decomposition --skip top_k_and_bottom_k_match
     -cd {{OUT}}/tree && nice -n 10 cargo mutants --in-place --timeout 600 --build-timeout 3600 -o {{OUT}}/simec -f crates/simec/src/regularizers.rs -f crates/simec/src/training.rs -C --lib -C --test=fit -C --test=extensions
     cat {{OUT}}/*/mutants.out/missed.txt
 

@@ -197,3 +197,31 @@ fn flip_signs(v: &mut DMatrix<f64>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// All eigenvalues negative: zeros when every one is negligible (above -1e-10), refused as
+    /// not PSD when one is significant, as scikit-learn's `_check_psd_eigenvalues`.
+    #[test]
+    fn all_negative_spectra_are_zeroed_when_tiny_and_refused_when_significant() {
+        let tiny = clean_psd_eigenvalues(DVector::from_vec(vec![-1e-13, -1e-12])).unwrap();
+        assert_eq!(tiny.as_slice(), [0.0, 0.0]);
+        let significant = clean_psd_eigenvalues(DVector::from_vec(vec![-1e-3, -1e-2]));
+        assert!(
+            matches!(significant, Err(BaselineError::NotPsd { .. })),
+            "{significant:?}"
+        );
+    }
+
+    /// Negative eigenvalues beyond 1e-5 of the largest (and below -1e-10) are refused; smaller
+    /// ones and positive ones below 1e-12 of the largest become 0.
+    #[test]
+    fn small_and_negative_eigenvalues_are_cleaned() {
+        let l = clean_psd_eigenvalues(DVector::from_vec(vec![2.0, 1e-13, -1e-6])).unwrap();
+        assert_eq!(l.as_slice(), [2.0, 0.0, 0.0]);
+        let bad = clean_psd_eigenvalues(DVector::from_vec(vec![2.0, -1e-3]));
+        assert!(matches!(bad, Err(BaselineError::NotPsd { .. })), "{bad:?}");
+    }
+}

@@ -160,3 +160,20 @@ fn kpca_errors() {
         Err(BaselineError::NonFinite { .. })
     ));
 }
+
+/// A rank-2 kernel (linear kernel of 2-d points) fitted with 4 components: the two null
+/// components have eigenvalue exactly 0 after scikit-learn's cleaning, and new points get finite
+/// zero coordinates there (`1 / sqrt(lambda)` is taken only where lambda > 0).
+#[test]
+fn null_components_are_zero_out_of_sample() {
+    let z = DMatrix::from_fn(10, 2, |i, j| ((i * 3 + j * 5) as f64 * 0.7).sin()); // [10, 2]
+    let k = &z * z.transpose(); // [10, 10], rank 2
+    let train = k.view((0, 0), (8, 8)).into_owned();
+    let new = k.view((8, 0), (2, 8)).into_owned();
+    let kp = KernelPca::fit(&train, 4).unwrap();
+    assert!(kp.eigenvalues()[1] > 0.0);
+    assert_eq!((kp.eigenvalues()[2], kp.eigenvalues()[3]), (0.0, 0.0));
+    let y = kp.transform(&new).unwrap(); // [2, 4]
+    assert!(y.iter().all(|v| v.is_finite()), "{y}");
+    assert_eq!((y.column(2).amax(), y.column(3).amax()), (0.0, 0.0));
+}

@@ -337,7 +337,7 @@ fn train(
         center(&split.train),
         prep::select_rows(&inputs.targets, &split.train),
     );
-    let device = a.backend.device();
+    let device = a.backend.device()?;
     let mut progress = progress(a.epochs, a.lr, a.quiet);
     let s_ll_refs: Option<Vec<&Matrix>> = inputs.s_ll.as_ref().map(|v| v.iter().collect());
     let s_ll = s_ll_refs.map(SllTarget::slices);

@@ -107,6 +107,15 @@ test-tch:
 build-cuda:
     CARGO_TARGET_DIR=target/cuda cargo build --release --features experiments/cuda -p experiments --bins
 
+# Build every binary (figures, bench, simec) with burn's wgpu backend into target/wgpu/ (~16 min fresh on 2 idle cores; `--backend wgpu` runs on any Vulkan device).
+build-wgpu:
+    CARGO_TARGET_DIR=target/wgpu cargo build --release --workspace --bins --features experiments/wgpu,simec-cli/wgpu
+
+# Flex vs wgpu agreement tests on the default Vulkan device (not in CI, see BACKENDS.md); installs the Vulkan loader and Mesa's software driver lavapipe via apt when missing.
+test-wgpu:
+    ./scripts/setup.sh vulkan
+    CARGO_TARGET_DIR=target/wgpu cargo test --release --workspace --features experiments/wgpu,simec-cli/wgpu --test backends
+
 # Workloads: SimEc epochs of Figures 3/4/7, eigen top-10 / full, RBF kernel, blocked MSE, against the
 # measured sgemm/dgemm peak; `just bench NAME...` runs only those, `just bench quick` is a CI smoke test.
 # Times the real workloads into results/bench.csv (`just bench`, `just bench NAME...`, `just bench quick`).

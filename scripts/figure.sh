@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs a figure binary; a leading profile name (`quick`, `paper`, ...) becomes `--profile NAME`.
 # `--backend tch-cpu|tch-cuda` builds and runs the libtorch binary (target/tch/, through
-# scripts/with-tch.sh; needs `just setup-tch` once); `--backend cuda` the CUDA one (target/cuda/).
+# scripts/with-tch.sh; needs `just setup-tch` once); `--backend cuda` the CUDA one (target/cuda/),
+# `--backend wgpu` the wgpu (Vulkan) one (target/wgpu/).
 set -euo pipefail
 here="$(dirname "$0")"
 fig="$1"; shift
@@ -23,6 +24,9 @@ case "$backend" in
   cuda)
     CARGO_TARGET_DIR="$here/../target/cuda" cargo build --release --features experiments/cuda -p experiments --bin "$fig"
     exec "$here/../target/cuda/release/$fig" "$@" ;;
+  wgpu)
+    CARGO_TARGET_DIR="$here/../target/wgpu" cargo build --release --workspace --features experiments/wgpu,simec-cli/wgpu --bin "$fig"
+    exec "$here/../target/wgpu/release/$fig" "$@" ;;
   *)
     exec "$here/../target/release/$fig" "$@" ;;
 esac

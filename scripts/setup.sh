@@ -2,10 +2,17 @@
 # Machine setup: system OpenBLAS (BLAS + LAPACK for the baselines) and curl (MNIST download) via
 # apt, using sudo when not root; `just` via pip only when missing (for .ci/run, which calls this
 # before `just` exists). Idempotent and silent once done (a few dpkg queries, well under a second);
-# `just fig3` and `just test` run it first.
+# `just fig3` and `just test` run it first. `scripts/setup.sh vulkan` (for `just test-wgpu`) also
+# installs the Vulkan loader and Mesa's Vulkan drivers (lavapipe: a software Vulkan device, so that
+# burn's wgpu backend runs on machines without a GPU; a GPU's own driver is preferred when present).
 set -euo pipefail
 missing=()
 dpkg -s libopenblas-dev >/dev/null 2>&1 || missing+=(libopenblas-dev)
+if [ "${1:-}" = vulkan ]; then
+  for p in libvulkan1 mesa-vulkan-drivers; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+fi
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""
@@ -13,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} (apt)"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-  echo "setup: ok (openblas $(dpkg -s libopenblas-dev | sed -n 's/^Version: //p'))"
+  echo "setup: ok (${missing[*]} installed)"
 fi
 if ! command -v just >/dev/null 2>&1; then
   user_bin="$(python3 -m site --user-base)/bin"

@@ -21,6 +21,10 @@ pub enum BackendArg {
     /// burn's CubeCL CUDA backend on GPU 0 (cargo feature `cuda`, an NVIDIA driver at run time;
     /// pick the GPU with CUDA_VISIBLE_DEVICES).
     Cuda,
+    /// burn's CubeCL wgpu backend on the default Vulkan adapter: a GPU, or Mesa's software
+    /// lavapipe on a machine without one (cargo feature `wgpu`: `just build-wgpu`; pick the adapter
+    /// with CUBECL_WGPU_DEFAULT_DEVICE, e.g. `DiscreteGpu(0)`).
+    Wgpu,
 }
 
 /// A backend that this binary cannot use: not compiled in, or its device failed to start.
@@ -59,23 +63,31 @@ const HOW_CUDA: &str =
     and runs it) or `just build-cuda`; by hand: `cargo build --release --features experiments/cuda \
     -p experiments --target-dir target/cuda`. Running needs an NVIDIA GPU and driver. See \
     crates/experiments/BACKENDS.md.";
+const HOW_WGPU: &str =
+    "Run e.g. `just fig3 quick --backend wgpu` (builds target/wgpu/release/fig3 \
+    and runs it) or `just build-wgpu` for every binary; by hand: `cargo build --release --workspace \
+    --features experiments/wgpu,simec-cli/wgpu --target-dir target/wgpu`. Running needs a Vulkan \
+    device: a GPU, or Mesa's software one (`apt-get install mesa-vulkan-drivers`). See \
+    crates/experiments/BACKENDS.md.";
 
 impl BackendArg {
     /// Every backend, compiled in or not.
-    pub const ALL: [BackendArg; 4] = [
+    pub const ALL: [BackendArg; 5] = [
         BackendArg::Cpu,
         BackendArg::TchCpu,
         BackendArg::TchCuda,
         BackendArg::Cuda,
+        BackendArg::Wgpu,
     ];
 
-    /// The command-line spelling (`cpu`, `tch-cpu`, `tch-cuda`, `cuda`).
+    /// The command-line spelling (`cpu`, `tch-cpu`, `tch-cuda`, `cuda`, `wgpu`).
     pub fn cli_name(self) -> &'static str {
         match self {
             BackendArg::Cpu => "cpu",
             BackendArg::TchCpu => "tch-cpu",
             BackendArg::TchCuda => "tch-cuda",
             BackendArg::Cuda => "cuda",
+            BackendArg::Wgpu => "wgpu",
         }
     }
 
@@ -86,6 +98,7 @@ impl BackendArg {
             BackendArg::TchCpu => "tch-cpu",
             BackendArg::TchCuda => "tch-cuda",
             BackendArg::Cuda => "cuda",
+            BackendArg::Wgpu => "wgpu",
         }
     }
 
@@ -96,6 +109,7 @@ impl BackendArg {
             BackendArg::Cpu => None,
             BackendArg::TchCpu | BackendArg::TchCuda => Some("tch"),
             BackendArg::Cuda => Some("cuda"),
+            BackendArg::Wgpu => Some("wgpu"),
         }
     }
 
@@ -105,6 +119,7 @@ impl BackendArg {
             BackendArg::Cpu => true,
             BackendArg::TchCpu | BackendArg::TchCuda => cfg!(feature = "tch"),
             BackendArg::Cuda => cfg!(feature = "cuda"),
+            BackendArg::Wgpu => cfg!(feature = "wgpu"),
         }
     }
 
@@ -118,6 +133,7 @@ impl BackendArg {
         }
         let (feature, how) = match self {
             BackendArg::Cuda => ("cuda", HOW_CUDA),
+            BackendArg::Wgpu => ("wgpu", HOW_WGPU),
             _ => ("tch", HOW_TCH),
         };
         Err(BackendError::NotCompiled {
@@ -127,7 +143,9 @@ impl BackendArg {
         })
     }
 
-    /// Human-readable device description for the metadata (backend, device, threads).
+    /// Human-readable device description for the metadata (backend, device, threads). For
+    /// `wgpu` it names the adapter the runtime picked (`NVIDIA H200`, `llvmpipe (LLVM 15.0.6, 256
+    /// bits)`), which opens the device: call it after [`try_device`](Self::try_device) succeeded.
     pub fn device_description(self) -> String {
         let gpu_env = || match std::env::var("CUDA_VISIBLE_DEVICES") {
             Ok(v) => format!(", CUDA_VISIBLE_DEVICES={v}"),
@@ -147,6 +165,7 @@ impl BackendArg {
                 format!("tch-cuda: libtorch (burn-tch) CUDA device 0{}", gpu_env())
             }
             BackendArg::Cuda => format!("cuda: burn CubeCL CUDA device 0{}", gpu_env()),
+            BackendArg::Wgpu => wgpu_description(),
         }
     }
 
@@ -188,50 +207,33 @@ impl BackendArg {
             BackendArg::TchCuda => burn::tensor::Device::libtorch_cuda(0),
             #[cfg(feature = "cuda")]
             BackendArg::Cuda => burn::tensor::Device::cuda(0),
+            #[cfg(feature = "wgpu")]
+            BackendArg::Wgpu => burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
             #[allow(unreachable_patterns)]
             _ => unreachable!("check_compiled rejected {self:?}"),
         })
     }
 }
 
-/// Creates a 2-element tensor on `device` and reads it back, turning a backend panic (burn's
-/// libtorch and CUDA backends panic when the device is missing) into an error without printing
-/// the panic.
-fn probe(backend: &'static str, device: &burn::tensor::Device) -> Result<(), BackendError> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let t = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0], device);
-        t.into_data().try_into_vec_as::<f32>()
-    }));
-    std::panic::set_hook(hook);
-    let unavailable = |reason: String| BackendError::Unavailable { backend, reason };
-    match result {
-        Ok(Ok(v)) if v == [1.0, 2.0] => Ok(()),
-        Ok(Ok(v)) => Err(unavailable(format!("probe tensor read back as {v:?}"))),
-        Ok(Err(e)) => Err(unavailable(format!("{e:?}"))),
-        Err(payload) => Err(unavailable(short_panic_message(
-            payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("the backend panicked"),
-        ))),
-    }
+/// `wgpu: burn CubeCL wgpu, adapter <name>`, with `CUBECL_WGPU_DEFAULT_DEVICE` when it is set.
+fn wgpu_description() -> String {
+    #[cfg(feature = "wgpu")]
+    let adapter = burn::tensor::Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)
+        .identity()
+        .map_or_else(|| "unknown".to_string(), |id| id.name);
+    #[cfg(not(feature = "wgpu"))]
+    let adapter = "none (not compiled in)";
+    let selector = match std::env::var("CUBECL_WGPU_DEFAULT_DEVICE") {
+        Ok(v) => format!(", CUBECL_WGPU_DEFAULT_DEVICE={v}"),
+        Err(_) => String::new(),
+    };
+    format!("wgpu: burn CubeCL wgpu, adapter {adapter}{selector}")
 }
 
-/// The first line of a backend's panic message, without the `unwrap` wrapper (libtorch appends
-/// a 40-frame C++ backtrace, escaped as `\n` inside a Debug-formatted string).
-fn short_panic_message(msg: &str) -> String {
-    let msg = msg
-        .strip_prefix("called `Result::unwrap()` on an `Err` value: ")
-        .unwrap_or(msg);
-    let end = [msg.find('\n'), msg.find("\\n")]
-        .into_iter()
-        .flatten()
-        .min()
-        .unwrap_or(msg.len());
-    msg[..end].to_string()
+/// [`simec::device::probe`] (a tiny tensor round trip, a backend panic caught) as a
+/// [`BackendError::Unavailable`] naming the backend.
+fn probe(backend: &'static str, device: &burn::tensor::Device) -> Result<(), BackendError> {
+    simec::device::probe(device).map_err(|reason| BackendError::Unavailable { backend, reason })
 }
 
 /// clap value parser for `--backend`: the enum's names, then [`BackendArg::check_compiled`], so
@@ -285,7 +287,8 @@ pub struct FigureArgs {
     #[arg(long, value_name = "I,J,...", value_delimiter = ',')]
     pub replicate: Vec<u32>,
     /// Compute backend for SimEc training: `cpu` (burn flex, always), `tch-cpu` / `tch-cuda`
-    /// (libtorch; cargo feature `tch`), `cuda` (CubeCL; cargo feature `cuda`).
+    /// (libtorch; cargo feature `tch`), `cuda` (CubeCL; cargo feature `cuda`), `wgpu` (CubeCL on
+    /// Vulkan; cargo feature `wgpu`).
     #[arg(long, value_parser = backend_parser(), default_value = "cpu")]
     pub backend: BackendArg,
     /// Use this config file instead of `<repo>/experiments/<figure>.toml`.
@@ -397,18 +400,6 @@ mod tests {
                 "{e}"
             );
         }
-    }
-
-    #[test]
-    fn panic_messages_are_cut_to_their_first_line() {
-        let libtorch = "called `Result::unwrap()` on an `Err` value: Torch(\"Found no NVIDIA \
-                        driver on your system.\\nException raised from device_count_impl\")";
-        assert_eq!(
-            short_panic_message(libtorch),
-            "Torch(\"Found no NVIDIA driver on your system."
-        );
-        assert_eq!(short_panic_message("no device\nmore"), "no device");
-        assert_eq!(short_panic_message("plain"), "plain");
     }
 
     /// `--replicates N` is 0..N, `--replicate` an explicit list; N = 0, both at once, or an id

@@ -9,7 +9,7 @@ use crate::table::write_matrix;
 
 /// Writes the embedding (`predict = false`) or the predicted similarities of `--features`.
 pub fn run(a: ApplyArgs, predict: bool) -> Result<()> {
-    let model = model_dir::load(&a.model, &a.backend.device())?;
+    let model = model_dir::load(&a.model, &a.backend.device()?)?;
     let x = model_features(&model, &a.features, a.header.rule())?;
     let out = if predict {
         model.simec.predict(&x)?

@@ -53,27 +53,74 @@ pub enum Command {
     Evaluate(EvaluateArgs),
 }
 
-/// Compiled-in compute backends.
+/// Compute backends. `wgpu` exists in every build and is refused when the command line is
+/// parsed unless the binary was built with the cargo feature `wgpu` (see [`backend_parser`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Backend {
     /// burn's `flex` CPU backend (multi-threaded).
     #[value(alias = "flex")]
     Cpu,
+    /// burn's CubeCL wgpu backend on the default Vulkan adapter (a GPU, or Mesa's software
+    /// lavapipe); cargo feature `wgpu`, see crates/experiments/BACKENDS.md.
+    Wgpu,
 }
 
+/// Why `--backend wgpu` is refused by a build without the feature.
+const HOW_WGPU: &str = "backend `wgpu` is not compiled into this binary: it needs the cargo \
+    feature `wgpu`. Run `just build-wgpu` (every binary into target/wgpu/release/, `simec` \
+    included) and use target/wgpu/release/simec. See crates/experiments/BACKENDS.md.";
+
 impl Backend {
-    /// The burn device.
-    pub fn device(self) -> Device {
+    /// Whether this binary was built with the backend's cargo feature.
+    pub fn is_compiled(self) -> bool {
         match self {
-            Backend::Cpu => Device::flex(),
+            Backend::Cpu => true,
+            Backend::Wgpu => cfg!(feature = "wgpu"),
         }
     }
-    /// The name stored in `config.toml`.
+
+    /// The burn device; for `wgpu`, after a tiny tensor round trip ([`simec::device::probe`]),
+    /// so that a machine without a Vulkan device gets an error instead of a panic mid-training.
+    ///
+    /// # Errors
+    /// Not compiled in, or the device failed the probe (the backend's message).
+    pub fn device(self) -> anyhow::Result<Device> {
+        match self {
+            Backend::Cpu => Ok(Device::flex()),
+            #[cfg(feature = "wgpu")]
+            Backend::Wgpu => {
+                let device = Device::wgpu(burn::tensor::DeviceKind::DefaultDevice);
+                simec::device::probe(&device).map_err(|reason| {
+                    anyhow::anyhow!(
+                        "backend `wgpu` is compiled in but its device failed to start: {reason}"
+                    )
+                })?;
+                Ok(device)
+            }
+            #[cfg(not(feature = "wgpu"))]
+            Backend::Wgpu => anyhow::bail!(HOW_WGPU),
+        }
+    }
+
+    /// The name stored in `config.toml` and given to `--backend`.
     pub fn name(self) -> &'static str {
         match self {
             Backend::Cpu => "cpu",
+            Backend::Wgpu => "wgpu",
         }
     }
+}
+
+/// clap value parser for `--backend`: the enum's names, then a backend that is not compiled in is
+/// a command-line error naming the cargo feature and the recipe.
+fn backend_parser() -> impl TypedValueParser<Value = Backend> {
+    clap::builder::EnumValueParser::<Backend>::new().try_map(|b: Backend| {
+        if b.is_compiled() {
+            Ok(b)
+        } else {
+            Err(HOW_WGPU)
+        }
+    })
 }
 
 /// A clap parser of one of the `simec` enums: `--help` lists `names`, `FromStr` parses.
@@ -247,8 +294,9 @@ pub struct FitArgs {
     /// Seed of the initialization, the shuffling and the validation split.
     #[arg(long, value_name = "SEED", default_value_t = 42)]
     pub seed: u64,
-    /// Compute backend (only the compiled-in ones are listed).
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    /// Compute backend: `cpu` (burn flex), `wgpu` (Vulkan; only in a build with the cargo
+    /// feature `wgpu`).
+    #[arg(long, value_parser = backend_parser(), default_value = "cpu")]
     pub backend: Backend,
     /// Fraction of the rows held out; their MSE is reported after every epoch.
     #[arg(
@@ -325,7 +373,7 @@ pub struct ApplyArgs {
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Compute backend.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    #[arg(long, value_parser = backend_parser(), default_value = "cpu")]
     pub backend: Backend,
     /// Header rule of the text inputs.
     #[command(flatten)]
@@ -365,9 +413,64 @@ pub struct EvaluateArgs {
     #[arg(long, value_name = "FILE", requires = "model")]
     pub targets: Option<PathBuf>,
     /// Compute backend for --model.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    #[arg(long, value_parser = backend_parser(), default_value = "cpu")]
     pub backend: Backend,
     /// Header rule of the text inputs.
     #[command(flatten)]
     pub header: HeaderArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transform(backend: &str) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from([
+            "simec",
+            "transform",
+            "--model",
+            "m",
+            "--features",
+            "x.csv",
+            "--out",
+            "y.csv",
+            "--backend",
+            backend,
+        ])
+    }
+
+    fn backend_of(cli: Cli) -> Backend {
+        match cli.command {
+            Command::Transform(a) => a.backend,
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn cpu_and_its_alias_flex_parse_and_give_the_flex_device() {
+        for name in ["cpu", "flex"] {
+            let b = backend_of(transform(name).expect("parses"));
+            assert_eq!(b, Backend::Cpu);
+            assert!(b.device().is_ok());
+        }
+    }
+
+    #[test]
+    fn wgpu_parses_only_when_compiled_in_else_the_error_names_feature_and_recipe() {
+        assert_eq!(Backend::Wgpu.is_compiled(), cfg!(feature = "wgpu"));
+        match transform("wgpu") {
+            Ok(cli) => {
+                assert!(Backend::Wgpu.is_compiled());
+                assert_eq!(backend_of(cli), Backend::Wgpu);
+            }
+            Err(e) => {
+                assert!(!Backend::Wgpu.is_compiled());
+                let msg = e.to_string();
+                assert!(msg.contains("feature `wgpu`"), "{msg}");
+                assert!(msg.contains("just build-wgpu"), "{msg}");
+                let err = Backend::Wgpu.device().expect_err("not compiled in");
+                assert!(err.to_string().contains("feature `wgpu`"), "{err}");
+            }
+        }
+    }
 }

@@ -31,7 +31,7 @@ pub fn run(a: EvaluateArgs) -> Result<()> {
 /// `simec evaluate --model DIR --features X --targets T`.
 fn score_model(a: &EvaluateArgs, dir: &Path, features: &Path, targets: &Path) -> Result<()> {
     let rule = a.header.rule();
-    let model = model_dir::load(dir, &a.backend.device())?;
+    let model = model_dir::load(dir, &a.backend.device()?)?;
     let x = model_features(&model, features, rule)?;
     let t = read_table(targets, rule)?;
     t.check_values("targets", Missing::Allow)?;

@@ -347,7 +347,7 @@ fn train(
         center(&split.train),
         prep::select_rows(&inputs.targets, &split.train),
     );
-    let device = a.backend.device();
+    let device = a.backend.device()?;
     let mut progress = progress(a.epochs, a.lr, a.quiet);
     let s_ll = inputs.s_ll.as_ref().map(SllSlices::target);
     let fitted = if split.val.is_empty() {

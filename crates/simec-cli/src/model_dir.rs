@@ -137,7 +137,7 @@ pub struct Preprocessing {
 /// Training summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingSummary {
-    /// `cpu` (burn's flex backend).
+    /// `cpu` (burn's flex backend) or `wgpu` (burn's wgpu backend).
     pub backend: String,
     /// Epochs run.
     pub epochs: usize,

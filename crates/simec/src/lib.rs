@@ -73,6 +73,7 @@
 
 pub mod algorithms;
 pub mod data;
+pub mod device;
 pub mod error;
 pub mod hyperparams;
 pub mod model;

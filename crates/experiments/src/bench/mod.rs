@@ -103,7 +103,8 @@ pub struct BenchRow {
     pub timing: String,
     /// `git rev-parse HEAD` (with `-dirty`).
     pub git_commit: String,
-    /// CPU model and count.
+    /// CPU model and count; for a backend other than `cpu`, then `; ` and its device description
+    /// (the GPU or Vulkan adapter).
     pub machine: String,
     /// RFC 3339 UTC time of the measurement.
     pub date: String,
@@ -131,8 +132,8 @@ pub struct BenchArgs {
     /// Use random data even when MNIST is available.
     #[arg(long)]
     pub random_data: bool,
-    /// SimEc backend (`cpu` = burn flex).
-    #[arg(long, value_enum, default_value = "cpu")]
+    /// SimEc backend (`cpu` = burn flex; see the figure binaries' `--backend`).
+    #[arg(long, value_parser = crate::cli::backend_parser(), default_value = "cpu")]
     pub backend: BackendArg,
     /// A CSV in the same schema (e.g. results/bench-pytorch.csv) to print side by side; default:
     /// results/bench-pytorch.csv when it exists.
@@ -305,7 +306,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     let sizes = if quick { Sizes::quick() } else { Sizes::full() };
     let commit = git_commit(&repo_root());
     let info = MachineInfo::probe();
-    let machine = format!("{} ({} cpus)", info.cpu_model, info.cpus);
+    let mut machine = format!("{} ({} cpus)", info.cpu_model, info.cpus);
+    if args.backend != BackendArg::Cpu {
+        // The accelerator the SimEc rows ran on (e.g. `wgpu: burn CubeCL wgpu, adapter NVIDIA H200`).
+        machine = format!("{machine}; {}", args.backend.device_description());
+    }
     let mut ctx = workloads::Workloads::new(workloads::Settings {
         sizes,
         quick,

@@ -11,6 +11,7 @@ pub mod fig6_nonmetric;
 pub mod fig7_s1s2;
 pub mod mean_filled;
 pub mod panel;
+mod printout;
 pub mod rbf;
 mod replicates;
 pub mod resume;

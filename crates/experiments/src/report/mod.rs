@@ -184,6 +184,47 @@ impl Report {
         (per, total)
     }
 
+    /// The section on where the paper's numbers fall in our replicates: the shares per figure
+    /// and overall, and every paper point outside our prediction interval.
+    fn write_shares(&self, md: &mut String) {
+        let (per, total) = self.shares();
+        let _ = writeln!(
+            md,
+            "\n## Where the paper's numbers fall in our replicates\n\n\
+             Trained points run with several seeds (replicates: the SimEc's initialization and \
+             shuffling vary; data subsets and missing-value masks do not). The paper's number is one \
+             more draw: with perfect replication about 95% of the paper's points fall inside our \
+             95% prediction interval for one more run (mean +/- t(n-1) sd sqrt(1 + 1/n)), while \
+             only (n-1)/(n+1) fall inside our min-max (67% for n = 5). \"within\" compares our \
+             mean with the paper by the tolerance rule above; deterministic series (one value) \
+             count there but have no interval.\n\n{SHARES_HEADER}"
+        );
+        for (id, s) in &per {
+            let _ = writeln!(md, "{}", s.markdown_row(id));
+        }
+        let _ = writeln!(md, "{}", total.markdown_row("**all**"));
+        let outside: Vec<String> = self
+            .figures
+            .iter()
+            .filter_map(|(_, c)| c.as_ref())
+            .flat_map(outside_interval_lines)
+            .collect();
+        if total.replicated > 0 {
+            let _ = writeln!(
+                md,
+                "\nPaper points outside our 95% prediction interval ({} of {}):\n",
+                outside.len(),
+                total.replicated
+            );
+            for line in &outside {
+                let _ = writeln!(md, "- {line}");
+            }
+            if outside.is_empty() {
+                let _ = writeln!(md, "None.");
+            }
+        }
+    }
+
     /// The report as Markdown.
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
@@ -227,42 +268,7 @@ impl Report {
                 }
             }
         }
-        let (per, total) = self.shares();
-        let _ = writeln!(
-            md,
-            "\n## Where the paper's numbers fall in our replicates\n\n\
-             Trained points run with several seeds (replicates: the SimEc's initialization and \
-             shuffling vary; data subsets and missing-value masks do not). The paper's number is one \
-             more draw: with perfect replication about 95% of the paper's points fall inside our \
-             95% prediction interval for one more run (mean +/- t(n-1) sd sqrt(1 + 1/n)), while \
-             only (n-1)/(n+1) fall inside our min-max (67% for n = 5). \"within\" compares our \
-             mean with the paper by the tolerance rule above; deterministic series (one value) \
-             count there but have no interval.\n\n{SHARES_HEADER}"
-        );
-        for (id, s) in &per {
-            let _ = writeln!(md, "{}", s.markdown_row(id));
-        }
-        let _ = writeln!(md, "{}", total.markdown_row("**all**"));
-        let outside: Vec<String> = self
-            .figures
-            .iter()
-            .filter_map(|(_, c)| c.as_ref())
-            .flat_map(outside_interval_lines)
-            .collect();
-        if total.replicated > 0 {
-            let _ = writeln!(
-                md,
-                "\nPaper points outside our 95% prediction interval ({} of {}):\n",
-                outside.len(),
-                total.replicated
-            );
-            for line in &outside {
-                let _ = writeln!(md, "- {line}");
-            }
-            if outside.is_empty() {
-                let _ = writeln!(md, "None.");
-            }
-        }
+        self.write_shares(&mut md);
         for (id, c) in &self.figures {
             let Some(c) = c else { continue };
             let _ = writeln!(md, "\n## {id}\n");

@@ -150,6 +150,18 @@ example-cli out="target/example-cli":
     @echo "all 1000 training rows (incl. the 10% validation rows):" && {{bins}}/simec evaluate --embedding {{out}}/Y_train.csv --similarity {{out}}/S_train.csv
     @echo "held-out test points:" && {{bins}}/simec evaluate --embedding {{out}}/Y_test.csv --similarity {{out}}/S_test.csv
 
+# Merge the fragments of a sharded run (`--shard I/N`) into the figure's CSV, metadata, summary and drawing: `just merge fig3 paper --replicates 5`, `just merge all quick`.
+merge FIGURE *ARGS: build
+    for f in {{ if FIGURE == "all" { all_figures } else { FIGURE } }}; do ./scripts/figure.sh "$f" {{ARGS}} --merge; done
+
+# Submit a sharded run to Slurm, an array of N shard tasks and the merge job: `just slurm fig3 8 paper --replicates 5` (README "Running on a cluster").
+slurm FIGURE N *ARGS:
+    ./scripts/slurm/submit.sh {{FIGURE}} {{N}} {{ARGS}}
+
+# A private single-node Slurm cluster (installs slurm-wlm; needs root) runs fig3 quick as a 4-task array and merge, one task cancelled and resubmitted, and checks the merged CSV against a single process bit for bit.
+test-slurm *ARGS: setup
+    ./scripts/slurm/test-cluster.sh {{ARGS}}
+
 # Every figure (3 to 7) in turn: `just all-figures` (paper profiles, hours on 2 cores; resumes),
 # `just all-figures quick`; then the replication report.
 all-figures *ARGS: build

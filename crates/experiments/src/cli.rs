@@ -246,7 +246,7 @@ pub fn backend_parser() -> impl clap::builder::TypedValueParser<Value = BackendA
 
 /// Options every figure binary accepts (`--profile`, `--data-dir`, `--results-dir`,
 /// `--figures-dir`, `--force`, `--seed`, `--replicates`, `--replicate`, `--backend`, `--config`,
-/// `--jobs`).
+/// `--jobs`, `--shard`, `--merge`).
 #[derive(Debug, Clone, Args)]
 pub struct FigureArgs {
     /// Profile of the figure's config: `paper` (the paper's exact setup) or `quick` (CI-sized).
@@ -299,6 +299,18 @@ pub struct FigureArgs {
     /// core on `cpu`, 1 on the other backends. Results do not depend on it.
     #[arg(long, default_value_t = 0)]
     pub jobs: usize,
+    /// Compute only shard I of N of the sweep (its points and replicates, split by a static cost
+    /// model, the same in every shard) into `<results-dir>/<figure>.shards/<I>-of-<N>.csv`, for
+    /// an array job (Slurm: `--shard $SLURM_ARRAY_TASK_ID/N`; Kubernetes Indexed Jobs:
+    /// `$JOB_COMPLETION_INDEX/N`). Give N explicitly: resubmitting one index must keep the split.
+    /// Resumes like a whole run; `--merge` then writes the figure.
+    #[arg(long, value_name = "I/N", conflicts_with = "merge")]
+    pub shard: Option<crate::figures::shard::Shard>,
+    /// Merge the fragments of a sharded run (every shard done, one run identity, every point
+    /// once) into `<results-dir>/<figure>.csv`, its metadata, summary and drawing, as a single
+    /// run would write them. Give the profile, seed, replicates and backend the shards ran with.
+    #[arg(long)]
+    pub merge: bool,
 }
 
 impl FigureArgs {

@@ -259,10 +259,8 @@ fn lock_conflict_names_file_and_pid_and_stale_locks_are_taken_over() {
     let lock_path = dir.join("fig3.lock");
     assert_eq!(lock.path(), lock_path);
     let me = std::process::id();
-    assert_eq!(
-        fs::read_to_string(&lock_path).unwrap().trim(),
-        me.to_string()
-    );
+    let holder = format!("{me} {}", experiments::results::local_hostname());
+    assert_eq!(fs::read_to_string(&lock_path).unwrap().trim(), holder);
 
     // A second run (here: the same process again) is refused.
     let err = RunLock::acquire(&dir, "fig3").unwrap_err();
@@ -291,10 +289,7 @@ fn lock_conflict_names_file_and_pid_and_stale_locks_are_taken_over() {
     // A stale lock (no such process) is taken over.
     fs::write(&lock_path, "999999999\n").unwrap();
     let lock = RunLock::acquire(&dir, "fig3").unwrap();
-    assert_eq!(
-        fs::read_to_string(&lock_path).unwrap().trim(),
-        me.to_string()
-    );
+    assert_eq!(fs::read_to_string(&lock_path).unwrap().trim(), holder);
     drop(lock);
 
     // Different names do not conflict.

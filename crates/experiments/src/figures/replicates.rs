@@ -14,7 +14,7 @@ use crate::results::ResultsFile;
 ///
 /// # Errors
 /// A base seed that overflows, and the figure's [`Figure::tasks`] errors.
-pub(super) fn replicate_tasks<F: Figure>(
+pub fn replicate_tasks<F: Figure>(
     profile: &F,
     base_seed: u64,
     ids: &[u32],

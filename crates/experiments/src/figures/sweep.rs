@@ -385,6 +385,18 @@ pub trait Figure: DeserializeOwned + Clone + Sync {
     /// Model or numerical errors.
     fn compute(&self, task: &Task<Self::Key>, step: Step<'_, Self::Setup>) -> Result<Computed>;
 
+    /// Relative cost of `task` for balancing shards (`--shard I/N`, [`super::shard::assign`]):
+    /// a static model of the work, never a measured time, so that every shard of an array
+    /// computes the same partition. Default: a trained task costs its epochs (the SimEc points of
+    /// one figure differ mostly in epochs), a deterministic one 1 (eigendecompositions are in the
+    /// setup every shard builds; what is left per point is a projection or a ridge fit).
+    fn task_cost(&self, task: &Task<Self::Key>) -> f64 {
+        match task.kind {
+            TaskKind::Deterministic => 1.0,
+            TaskKind::Trained { epochs, .. } => epochs as f64,
+        }
+    }
+
     /// Draws the figure from every row of the CSV.
     ///
     /// # Errors

@@ -70,15 +70,18 @@ pub enum ResultsError {
     },
     /// Another live process holds the run lock.
     #[error(
-        "{path} is held by {} (another run of this figure is in progress; \
+        "{path} is held by {}{} (another run of this figure or shard is in progress; \
          if it is not, delete the lock file)",
-        holder(*.pid)
+        holder(*.pid),
+        host.as_deref().map(|h| format!(" on host {h}")).unwrap_or_default()
     )]
     LockHeld {
         /// The lock file.
         path: PathBuf,
         /// The holder's process id, when the lock file could be read.
         pid: Option<u32>,
+        /// The holder's host, when the lock file names one.
+        host: Option<String>,
     },
 }
 

@@ -29,14 +29,20 @@ pub struct MachineInfo {
     pub total_memory_bytes: u64,
 }
 
+/// This machine's host name (`/proc/sys/kernel/hostname`, `/etc/hostname` or `$HOSTNAME`), or
+/// `unknown`.
+pub fn local_hostname() -> String {
+    read_trimmed("/proc/sys/kernel/hostname")
+        .or_else(|| read_trimmed("/etc/hostname"))
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
 impl MachineInfo {
     /// Probes the current machine.
     pub fn probe() -> Self {
         let unknown = || "unknown".to_string();
-        let hostname = read_trimmed("/proc/sys/kernel/hostname")
-            .or_else(|| read_trimmed("/etc/hostname"))
-            .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
-            .unwrap_or_else(unknown);
+        let hostname = local_hostname();
         let os_release = first_line_value("/etc/os-release", |l| {
             l.strip_prefix("PRETTY_NAME=")
                 .map(|v| v.trim().trim_matches('"').to_string())

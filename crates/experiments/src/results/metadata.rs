@@ -47,12 +47,55 @@ pub struct RunMetadata {
     /// What determines the run's numbers (absent in records written before it existed).
     #[serde(default)]
     pub identity: Option<super::RunIdentity>,
+    /// `I/N` for the run of one shard (`--shard`), written to its fragment's metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
+    /// For a merge (`--merge`): every run of every shard that contributed rows, in shard order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shards: Vec<ShardRun>,
     /// The process's command line.
     pub command_line: Vec<String>,
     /// This crate's version.
     pub crate_version: String,
     /// The machine it ran on.
     pub machine: MachineInfo,
+}
+
+/// One run of one shard, as a merged run records it: where, when, at which commit and how long.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct ShardRun {
+    /// `I/N`.
+    pub shard: String,
+    /// The machine's host name.
+    pub hostname: String,
+    /// The machine's CPU model.
+    pub cpu_model: String,
+    /// The commit the shard ran.
+    pub git_commit: String,
+    /// Start time, RFC 3339 UTC.
+    pub started_at: String,
+    /// Wall-clock seconds of this run of the shard.
+    pub total_wall_s: f64,
+    /// Points this run of the shard computed.
+    pub points_computed: usize,
+    /// Whether this run of the shard reached its end (an earlier, killed run is false).
+    pub completed: bool,
+}
+
+impl ShardRun {
+    /// The record of `run`, a run of shard `shard`.
+    pub fn of(shard: &str, run: &RunMetadata) -> Self {
+        Self {
+            shard: shard.to_string(),
+            hostname: run.machine.hostname.clone(),
+            cpu_model: run.machine.cpu_model.clone(),
+            git_commit: run.git_commit.clone(),
+            started_at: run.started_at.clone(),
+            total_wall_s: run.total_wall_s,
+            points_computed: run.points_computed,
+            completed: run.completed,
+        }
+    }
 }
 
 impl RunMetadata {
@@ -73,6 +116,8 @@ impl RunMetadata {
             notes: Vec::new(),
             replicates: Vec::new(),
             identity: None,
+            shard: None,
+            shards: Vec::new(),
             command_line: std::env::args().collect(),
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             machine: MachineInfo::probe(),

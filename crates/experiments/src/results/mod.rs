@@ -27,8 +27,8 @@ pub use csv_file::{same_x, ResultRow, ResultsFile, SCHEMA_COLUMNS};
 pub use error::ResultsError;
 pub use identity::{RunIdentity, NUMERICS_VERSION};
 pub use lock::RunLock;
-pub use machine::{format_rfc3339_utc, git_commit, MachineInfo};
-pub use metadata::{MetadataFile, RunMetadata};
+pub use machine::{format_rfc3339_utc, git_commit, local_hostname, MachineInfo};
+pub use metadata::{MetadataFile, RunMetadata, ShardRun};
 pub use summary::{summarize, summary_path, write_summary, PointStats, SummaryRow};
 
 /// The default results directory, `<root>/results` (see [`repo_root`]).

@@ -74,6 +74,8 @@ pub fn args(dir: &Path, config: PathBuf) -> FigureArgs {
         backend: BackendArg::Cpu,
         config: Some(config),
         jobs: 0,
+        shard: None,
+        merge: false,
     }
 }
 

@@ -1,0 +1,197 @@
+//! Sharded runs (`--shard I/N`, `--merge`) on real MNIST: the shards of any N partition every
+//! figure's sweep exactly; a sweep run as three shards, one of them killed mid-run and rerun,
+//! merges into the CSV a single process writes, bit for bit.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{args, assert_mentions, repo, scratch_config};
+use experiments::figures::shard::{shard_tasks, Shard};
+use experiments::figures::simpson::{Fig6Profile, Fig7Profile};
+use experiments::figures::sweep::{Figure, RunContext};
+use experiments::figures::{replicate_tasks, run_figure};
+use experiments::results::{MetadataFile, ResultRow, ResultsFile};
+
+/// Every point of every replicate of `F`'s quick profile (3 replicates) is in exactly one shard,
+/// for every N from 1 to one more than the number of tasks.
+fn shards_partition<F: Figure>() {
+    let path = repo().join(format!("experiments/{}.toml", F::NAME));
+    let profile: F = experiments::config::load_profile(&path, "quick").unwrap();
+    let ctx = RunContext {
+        data_dir: None,
+        results_dir: std::env::temp_dir(),
+        device: burn::tensor::Device::flex(),
+    };
+    let points = |tasks: &[experiments::figures::sweep::Task<F::Key>]| -> Vec<String> {
+        let mut p: Vec<String> = tasks
+            .iter()
+            .flat_map(|t| {
+                t.points
+                    .iter()
+                    .map(move |(s, x)| format!("{s}@{x}#{}", t.replicate))
+            })
+            .collect();
+        p.sort();
+        p
+    };
+    let all = || replicate_tasks(&profile, profile.base_seed(), &[0, 1, 2], &ctx).unwrap();
+    let want = points(&all());
+    for count in 1..=all().len() + 1 {
+        let mut got = Vec::new();
+        for index in 0..count {
+            let shard = Shard { index, count };
+            got.extend(points(&shard_tasks(&profile, all(), shard)));
+        }
+        got.sort();
+        assert_eq!(got, want, "{} split into {count} shards", F::NAME);
+    }
+}
+
+#[test]
+fn the_shards_of_any_n_partition_every_figure_sweep() {
+    use experiments::figures::*;
+    shards_partition::<fig3::Fig3Profile>();
+    shards_partition::<fig4_lambda::Fig4LambdaProfile>();
+    shards_partition::<fig4_targets::Fig4TargetsProfile>();
+    shards_partition::<fig4_missing::Fig4MissingProfile>();
+    shards_partition::<fig5_simpson::Fig5Profile>();
+    shards_partition::<Fig6Profile>();
+    shards_partition::<Fig7Profile>();
+}
+
+/// The rows of a results CSV sorted by key, as `(series, x, replicate, seed, mse bits)`.
+fn keyed(path: &Path) -> Vec<(String, u64, u32, u64, u64)> {
+    let file = ResultsFile::open(path).unwrap();
+    let mut rows: Vec<_> = file
+        .rows()
+        .iter()
+        .map(|r: &ResultRow| {
+            (
+                r.series.clone(),
+                r.x.to_bits(),
+                r.replicate,
+                r.seed,
+                r.mse.to_bits(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn a_sharded_run_with_a_killed_shard_merges_into_the_single_run_csv() {
+    // Figure 6's quick profile (3 dims), 2 replicates, 15 epochs: 6 SimEc points and the
+    // deterministic baselines, split into 3 shards.
+    let extra = "[profiles.test]\nextends = \"quick\"\n[profiles.test.simec]\nepochs = 15\n";
+    let (dir, config) = scratch_config("fig6_nonmetric", extra);
+    let run = |out: &Path, shard: Option<Shard>, merge: bool| {
+        let mut a = args(out, config.clone());
+        a.force = false;
+        a.replicates = Some(2);
+        a.jobs = 1;
+        a.shard = shard;
+        a.merge = merge;
+        run_figure::<Fig6Profile>(&a)
+    };
+    let single = dir.join("single");
+    run(&single, None, false).unwrap();
+
+    let sharded = dir.join("sharded");
+    let fragment = sharded.join("results/fig6_nonmetric.shards/1-of-3.csv");
+    // Shard 1, killed as soon as its first task is saved.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fig6_nonmetric"))
+        .args(["--profile", "test", "--replicates", "2", "--jobs", "1"])
+        .args(["--shard", "1/3", "--config"])
+        .arg(&config)
+        .arg("--results-dir")
+        .arg(sharded.join("results"))
+        .arg("--figures-dir")
+        .arg(sharded.join("figures"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let saved = |p: &Path| ResultsFile::open(p).is_ok_and(|f| !f.rows().is_empty());
+    while !saved(&fragment) {
+        assert!(
+            t0.elapsed() < Duration::from_secs(300),
+            "shard 1 saved nothing"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "shard 1 exited early");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let meta = fragment.with_extension("meta.toml");
+    let runs = MetadataFile::open(&meta).unwrap().runs().to_vec();
+    assert!(
+        !runs[0].completed,
+        "shard 1 finished before it was killed: the test needs a larger shard"
+    );
+    assert_eq!(runs[0].shard.as_deref(), Some("1/3"));
+    // The killed shard left a valid fragment and a lock of a dead process.
+    let partial = ResultsFile::open(&fragment).unwrap().rows().len();
+
+    run(&sharded, Some(Shard { index: 0, count: 3 }), false).unwrap();
+    run(&sharded, Some(Shard { index: 2, count: 3 }), false).unwrap();
+    let err = run(&sharded, None, true).unwrap_err().to_string();
+    assert_mentions(&err, &["shard 1/3 did not finish", "--shard 1/3"]);
+
+    // Resubmitting only shard 1 resumes it (the points it saved are kept), then the merge.
+    run(&sharded, Some(Shard { index: 1, count: 3 }), false).unwrap();
+    let runs = MetadataFile::open(&meta).unwrap().runs().to_vec();
+    assert_eq!(runs.len(), 2);
+    assert!(runs[1].completed);
+    assert!(ResultsFile::open(&fragment).unwrap().rows().len() > partial);
+    run(&sharded, None, true).unwrap();
+
+    let merged = sharded.join("results/fig6_nonmetric.csv");
+    assert_eq!(
+        keyed(&merged),
+        keyed(&single.join("results/fig6_nonmetric.csv")),
+        "the merged CSV equals the single run's, mse bit for bit"
+    );
+    let record = MetadataFile::open(merged.with_extension("meta.toml"))
+        .unwrap()
+        .runs()
+        .last()
+        .cloned()
+        .unwrap();
+    assert!(record.completed);
+    assert_eq!(
+        record.shards.len(),
+        4,
+        "shards 0 and 2, and both runs of shard 1"
+    );
+    for f in [
+        "figures/fig6_nonmetric.svg",
+        "results/fig6_nonmetric.summary.csv",
+    ] {
+        assert!(sharded.join(f).is_file(), "{f}");
+    }
+    // The merged figure is up to date for a single run with the same arguments.
+    run(&sharded, None, false).unwrap();
+    assert_eq!(
+        MetadataFile::open(merged.with_extension("meta.toml"))
+            .unwrap()
+            .runs()
+            .len(),
+        1,
+        "nothing recomputed after the merge"
+    );
+
+    // A fragment of another split is refused, naming both counts.
+    std::fs::copy(
+        &fragment,
+        sharded.join("results/fig6_nonmetric.shards/0-of-2.csv"),
+    )
+    .unwrap();
+    let err = run(&sharded, None, true).unwrap_err().to_string();
+    assert_mentions(&err, &["2 shard counts", "N = 2", "N = 3"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -82,21 +82,31 @@ fn keyed(path: &Path) -> Vec<(String, u64, u32, u64, u64)> {
     rows
 }
 
+/// Runs the `test` profile of `config` into `out` (resuming, never forcing) as a whole run, as
+/// `shard`, or (`merge`) as the merge, with `replicates` replicates and one point at a time.
+fn run<F: Figure>(
+    config: &Path,
+    out: &Path,
+    replicates: u32,
+    shard: Option<Shard>,
+    merge: bool,
+) -> anyhow::Result<()> {
+    let mut a = args(out, config.to_path_buf());
+    a.force = false;
+    a.replicates = Some(replicates);
+    a.jobs = 1;
+    a.shard = shard;
+    a.merge = merge;
+    run_figure::<F>(&a)
+}
+
 #[test]
 fn a_sharded_run_with_a_killed_shard_merges_into_the_single_run_csv() {
     // Figure 6's quick profile (3 dims), 2 replicates, 15 epochs: 6 SimEc points and the
     // deterministic baselines, split into 3 shards.
     let extra = "[profiles.test]\nextends = \"quick\"\n[profiles.test.simec]\nepochs = 15\n";
     let (dir, config) = scratch_config("fig6_nonmetric", extra);
-    let run = |out: &Path, shard: Option<Shard>, merge: bool| {
-        let mut a = args(out, config.clone());
-        a.force = false;
-        a.replicates = Some(2);
-        a.jobs = 1;
-        a.shard = shard;
-        a.merge = merge;
-        run_figure::<Fig6Profile>(&a)
-    };
+    let run = |out: &Path, shard, merge| run::<Fig6Profile>(&config, out, 2, shard, merge);
     let single = dir.join("single");
     run(&single, None, false).unwrap();
 
@@ -193,5 +203,36 @@ fn a_sharded_run_with_a_killed_shard_merges_into_the_single_run_csv() {
     .unwrap();
     let err = run(&sharded, None, true).unwrap_err().to_string();
     assert_mentions(&err, &["2 shard counts", "N = 2", "N = 3"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// More shards than tasks: the empty shards leave empty fragments that count at the merge, and
+/// Figure 5's files (the scatter embeddings its tasks write) and its setup-drawn figure come out
+/// as from a single run.
+#[test]
+fn more_shards_than_tasks_merge_with_empty_fragments() {
+    use experiments::figures::fig5_simpson::Fig5Profile;
+    let extra = "[profiles.test]\nextends = \"quick\"\n[profiles.test.simec]\nepochs = 5\n";
+    let (dir, config) = scratch_config("fig5_simpson", extra);
+    let run = |out: &Path, shard, merge| run::<Fig5Profile>(&config, out, 1, shard, merge);
+    let single = dir.join("single");
+    run(&single, None, false).unwrap();
+    let sharded = dir.join("sharded");
+    for index in 0..4 {
+        run(&sharded, Some(Shard { index, count: 4 }), false).unwrap();
+    }
+    let sizes: Vec<usize> = (0..4)
+        .map(|i| {
+            let p = sharded.join(format!("results/fig5_simpson.shards/{i}-of-4.csv"));
+            ResultsFile::open(p).unwrap().rows().len()
+        })
+        .collect();
+    assert_eq!(sizes.iter().filter(|&&n| n == 0).count(), 2, "{sizes:?}");
+    run(&sharded, None, true).unwrap();
+    assert_eq!(
+        keyed(&sharded.join("results/fig5_simpson.csv")),
+        keyed(&single.join("results/fig5_simpson.csv"))
+    );
+    assert!(sharded.join("figures/fig5_simpson.png").is_file());
     let _ = std::fs::remove_dir_all(&dir);
 }

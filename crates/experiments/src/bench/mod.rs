@@ -6,29 +6,33 @@
 //! minimum and maximum, the FLOP count of one repetition (matrix products as `2 m n k`; elementwise
 //! work is not counted unless the row's `timing` says so), the achieved GFLOP/s, and that as a share
 //! of the measured peak of the same precision (`sgemm_peak` for the f32 SimEc epochs, `dgemm_peak`
-//! for the f64 baselines). `/proc/loadavg` (1-minute) is recorded before and after each benchmark,
+//! for the f64 baselines); likewise the bytes one repetition must move at least, the achieved GB/s
+//! and that as a share of the measured streaming read bandwidth (`stream_read`). `/proc/loadavg` (1-minute) is recorded before and after each benchmark,
 //! as timings on a loaded machine are not comparable.
 //!
 //! Rows are merged into an existing CSV by `(benchmark, backend)`, so `just bench NAME` refreshes
 //! one row; the file is replaced atomically.
 
+mod rows;
 mod workloads;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use serde::{Deserialize, Serialize};
 
 use crate::cli::BackendArg;
-use crate::results::{atomic_write, git_commit, repo_root, MachineInfo};
+use crate::results::{git_commit, repo_root, MachineInfo};
 
-pub use workloads::{simec_epoch_flops, Sizes};
+use rows::write_merged;
+pub use rows::{print_comparison, print_table, read_rows, BenchRow, COLUMNS};
+pub use workloads::{simec_epoch_bytes, simec_epoch_flops, Sizes};
 
 /// Every benchmark, in run (and CSV) order.
-pub const BENCHMARKS: [&str; 14] = [
+pub const BENCHMARKS: [&str; 15] = [
     "sgemm_peak",
     "dgemm_peak",
+    "stream_read",
     "fig3_2hl_epoch",
     "fig3_2hl_epoch_factored",
     "fig3_2hl_2points_intraop",
@@ -42,73 +46,6 @@ pub const BENCHMARKS: [&str; 14] = [
     "rbf_kernel_10000",
     "mse_yyt_8000",
 ];
-
-/// The CSV columns, in order.
-pub const COLUMNS: [&str; 19] = [
-    "benchmark",
-    "backend",
-    "median_s",
-    "min_s",
-    "max_s",
-    "runs",
-    "flops",
-    "gflops",
-    "peak_gflops",
-    "pct_of_peak",
-    "threads",
-    "load_before",
-    "load_after",
-    "size",
-    "data",
-    "timing",
-    "git_commit",
-    "machine",
-    "date",
-];
-
-/// One row of `results/bench.csv` (and of `results/bench-pytorch.csv`, same schema).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BenchRow {
-    /// Benchmark name (see [`BENCHMARKS`]).
-    pub benchmark: String,
-    /// What ran it: `flex-cpu` (burn), `openblas`, `nalgebra-rayon`, `pytorch-cpu`, `scipy`, ...
-    pub backend: String,
-    /// Median seconds of one repetition.
-    pub median_s: f64,
-    /// Fastest repetition.
-    pub min_s: f64,
-    /// Slowest repetition.
-    pub max_s: f64,
-    /// Timed repetitions (after the warm-up).
-    pub runs: usize,
-    /// Floating-point operations of one repetition.
-    pub flops: f64,
-    /// `flops / median_s / 1e9`.
-    pub gflops: f64,
-    /// The measured peak of the same precision (GFLOP/s); empty for the peaks themselves.
-    pub peak_gflops: Option<f64>,
-    /// `100 * gflops / peak_gflops`.
-    pub pct_of_peak: Option<f64>,
-    /// Threads the workload could use.
-    pub threads: usize,
-    /// 1-minute load average before the benchmark.
-    pub load_before: f64,
-    /// 1-minute load average after it.
-    pub load_after: f64,
-    /// Problem size.
-    pub size: String,
-    /// Data source (`mnist`, `random`, ...).
-    pub data: String,
-    /// What one repetition is and how it was warmed up.
-    pub timing: String,
-    /// `git rev-parse HEAD` (with `-dirty`).
-    pub git_commit: String,
-    /// CPU model and count; for a backend other than `cpu`, then `; ` and its device description
-    /// (the GPU or Vulkan adapter).
-    pub machine: String,
-    /// RFC 3339 UTC time of the measurement.
-    pub date: String,
-}
 
 /// Command line of the `bench` binary.
 #[derive(Debug, Clone, clap::Parser)]
@@ -185,6 +122,8 @@ pub struct Measured {
     pub backend: String,
     pub times: Vec<f64>,
     pub flops: f64,
+    /// Bytes one repetition must move at least (see [`BenchRow::bytes`]).
+    pub bytes: f64,
     /// `Some(true)` = f32 (compared with `sgemm_peak`), `Some(false)` = f64, `None` = a peak.
     pub single: Option<bool>,
     pub threads: usize,
@@ -222,12 +161,24 @@ fn selection(names: &[String]) -> Result<(bool, Vec<&'static str>)> {
     Ok((quick, chosen))
 }
 
-/// Runs benchmark `name` and describes it as a row; the sgemm / dgemm peaks it measures are kept
-/// in `peaks` for the later rows' share of peak.
+/// The run's measured peaks: sgemm and dgemm GFLOP/s, streaming read GB/s.
+#[derive(Debug, Default, Clone, Copy)]
+struct Peaks {
+    sgemm: Option<f64>,
+    dgemm: Option<f64>,
+    stream: Option<f64>,
+}
+
+/// The benchmarks that measure a peak, run first whatever the selection: every other row is
+/// reported as a share of them.
+const PEAK_BENCHMARKS: [&str; 3] = ["sgemm_peak", "dgemm_peak", "stream_read"];
+
+/// Runs benchmark `name` and describes it as a row; the peaks it measures are kept in `peaks`
+/// for the later rows' shares of peak.
 fn measure_row(
     ctx: &mut workloads::Workloads,
     name: &str,
-    peaks: &mut (Option<f64>, Option<f64>),
+    peaks: &mut Peaks,
     commit: &str,
     machine: &str,
 ) -> Result<BenchRow> {
@@ -238,15 +189,22 @@ fn measure_row(
     let load_after = load_avg();
     let (median, min, max) = summarize(&m.times);
     let gflops = m.flops / median / 1e9;
+    let gbytes = m.bytes / median / 1e9;
     match name {
-        "sgemm_peak" => peaks.0 = Some(gflops),
-        "dgemm_peak" => peaks.1 = Some(gflops),
+        "sgemm_peak" => peaks.sgemm = Some(gflops),
+        "dgemm_peak" => peaks.dgemm = Some(gflops),
+        "stream_read" => peaks.stream = Some(gbytes),
         _ => {}
     }
     let peak = match m.single {
-        Some(true) => peaks.0,
-        Some(false) => peaks.1,
+        Some(true) => peaks.sgemm,
+        Some(false) => peaks.dgemm,
         None => None,
+    };
+    let bandwidth = if m.single.is_some() {
+        peaks.stream
+    } else {
+        None
     };
     let row = BenchRow {
         benchmark: name.to_string(),
@@ -259,6 +217,10 @@ fn measure_row(
         gflops,
         peak_gflops: peak,
         pct_of_peak: peak.map(|p| 100.0 * gflops / p),
+        bytes: Some(m.bytes),
+        gbytes_per_s: Some(gbytes),
+        peak_gbytes_per_s: bandwidth,
+        pct_of_bandwidth: bandwidth.map(|b| 100.0 * gbytes / b),
         threads: m.threads,
         load_before,
         load_after,
@@ -270,8 +232,8 @@ fn measure_row(
         date: started,
     };
     eprintln!(
-        "[bench] {name}: median {:.4} s ({:.1} GFLOP/s), load {:.2} -> {:.2}",
-        row.median_s, row.gflops, load_before, load_after
+        "[bench] {name}: median {:.4} s ({:.1} GFLOP/s, {:.2} GB/s), load {:.2} -> {:.2}",
+        row.median_s, row.gflops, gbytes, load_before, load_after
     );
     Ok(row)
 }
@@ -330,10 +292,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     );
 
     // The peaks are always measured: every other row is reported as a share of them.
-    let mut peaks = (None, None);
+    let mut peaks = Peaks::default();
     let mut rows: Vec<BenchRow> = Vec::new();
-    let mut order: Vec<&str> = vec!["sgemm_peak", "dgemm_peak"];
-    order.extend(chosen.iter().copied().filter(|b| !b.ends_with("_peak")));
+    let mut order: Vec<&str> = PEAK_BENCHMARKS.to_vec();
+    order.extend(
+        chosen
+            .iter()
+            .copied()
+            .filter(|b| !PEAK_BENCHMARKS.contains(b)),
+    );
     for name in order {
         let row = measure_row(&mut ctx, name, &mut peaks, &commit, &machine)?;
         rows.push(row);
@@ -355,150 +322,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads a bench CSV (same schema).
-///
-/// # Errors
-/// Unreadable file or rows not in the schema.
-pub fn read_rows(path: &Path) -> Result<Vec<BenchRow>> {
-    let mut r = csv::Reader::from_path(path)?;
-    let headers: Vec<String> = r.headers()?.iter().map(str::to_string).collect();
-    if headers != COLUMNS {
-        bail!(
-            "{} has columns {:?}, expected {:?}",
-            path.display(),
-            headers,
-            COLUMNS
-        );
-    }
-    r.deserialize()
-        .map(|row| row.map_err(anyhow::Error::from))
-        .collect()
-}
-
-/// Replaces the rows of `new` (by benchmark and backend) in the CSV at `out`, keeping the others,
-/// sorted by [`BENCHMARKS`] order; atomic.
-fn write_merged(out: &Path, new: &[BenchRow]) -> Result<()> {
-    let mut rows: Vec<BenchRow> = if out.exists() {
-        match read_rows(out) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!(
-                    "[bench] warning: replacing {} (not in the current schema: {e:#})",
-                    out.display()
-                );
-                Vec::new()
-            }
-        }
-    } else {
-        Vec::new()
-    };
-    rows.retain(|r| {
-        !new.iter()
-            .any(|n| n.benchmark == r.benchmark && n.backend == r.backend)
-    });
-    rows.extend(new.iter().cloned());
-    let rank = |b: &str| {
-        BENCHMARKS
-            .iter()
-            .position(|x| *x == b)
-            .unwrap_or(usize::MAX)
-    };
-    rows.sort_by(|a, b| {
-        rank(&a.benchmark)
-            .cmp(&rank(&b.benchmark))
-            .then(a.backend.cmp(&b.backend))
-    });
-    let mut w = csv::Writer::from_writer(Vec::new());
-    for r in &rows {
-        w.serialize(r)?;
-    }
-    let bytes = w.into_inner().context("serializing the bench CSV")?;
-    atomic_write(out, &bytes)?;
-    Ok(())
-}
-
-fn fmt_opt(v: Option<f64>, prec: usize) -> String {
-    v.map_or_else(|| "-".to_string(), |v| format!("{v:.prec$}"))
-}
-
-/// Prints the rows as an aligned table.
-pub fn print_table(rows: &[BenchRow]) {
-    println!(
-        "{:<27} {:<15} {:>10} {:>10} {:>10} {:>4} {:>9} {:>7} {:>11}  size / data",
-        "benchmark", "backend", "median_s", "min_s", "max_s", "runs", "GFLOP/s", "%peak", "load"
-    );
-    for r in rows {
-        println!(
-            "{:<27} {:<15} {:>10.4} {:>10.4} {:>10.4} {:>4} {:>9.1} {:>7} {:>5.2}->{:<5.2}  {} / {}",
-            r.benchmark,
-            r.backend,
-            r.median_s,
-            r.min_s,
-            r.max_s,
-            r.runs,
-            r.gflops,
-            fmt_opt(r.pct_of_peak, 1),
-            r.load_before,
-            r.load_after,
-            r.size,
-            r.data
-        );
-    }
-}
-
-/// Prints ours beside another implementation's rows of the same benchmarks, with the speedup
-/// `their median / our median`.
-pub fn print_comparison(ours: &[BenchRow], theirs: &[BenchRow], path: &Path) {
-    println!("side by side with {}:", path.display());
-    println!(
-        "{:<27} {:>10} {:<13} {:>10} {:>8}  {:>11} {:>11}",
-        "benchmark", "ours_s", "other", "other_s", "speedup", "load ours", "load other"
-    );
-    for t in theirs {
-        if let Some(o) = ours.iter().find(|o| o.benchmark == t.benchmark) {
-            println!(
-                "{:<27} {:>10.4} {:<13} {:>10.4} {:>7.2}x  {:>5.2}-{:<5.2} {:>5.2}-{:<5.2}",
-                t.benchmark,
-                o.median_s,
-                t.backend,
-                t.median_s,
-                t.median_s / o.median_s,
-                o.load_before,
-                o.load_after,
-                t.load_before,
-                t.load_after
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn row(benchmark: &str, backend: &str, median: f64) -> BenchRow {
-        BenchRow {
-            benchmark: benchmark.into(),
-            backend: backend.into(),
-            median_s: median,
-            min_s: median,
-            max_s: median,
-            runs: 1,
-            flops: 1e9,
-            gflops: 1.0 / median,
-            peak_gflops: None,
-            pct_of_peak: None,
-            threads: 2,
-            load_before: 0.5,
-            load_after: 0.75,
-            size: "n=1, with a comma".into(),
-            data: "random".into(),
-            timing: "t".into(),
-            git_commit: "abc".into(),
-            machine: "cpu (2 cpus)".into(),
-            date: "2024-01-01T00:00:00Z".into(),
-        }
-    }
 
     #[test]
     fn summary_is_median_min_max() {
@@ -518,39 +344,5 @@ mod tests {
         assert_eq!(some, vec!["fig3_2hl_epoch", "mse_yyt_8000"]);
         let err = s(&["nope"]).unwrap_err().to_string();
         assert!(err.contains("unknown benchmark `nope`"), "{err}");
-    }
-
-    #[test]
-    fn merged_csv_replaces_rows_by_benchmark_and_backend() {
-        let dir = std::env::temp_dir().join(format!("simec-bench-merge-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let out = dir.join("bench.csv");
-        write_merged(
-            &out,
-            &[row("mse_yyt_8000", "a", 1.0), row("sgemm_peak", "a", 2.0)],
-        )
-        .unwrap();
-        write_merged(
-            &out,
-            &[row("mse_yyt_8000", "a", 3.0), row("mse_yyt_8000", "b", 4.0)],
-        )
-        .unwrap();
-        let rows = read_rows(&out).unwrap();
-        let got: Vec<(&str, &str, f64)> = rows
-            .iter()
-            .map(|r| (r.benchmark.as_str(), r.backend.as_str(), r.median_s))
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                ("sgemm_peak", "a", 2.0),
-                ("mse_yyt_8000", "a", 3.0),
-                ("mse_yyt_8000", "b", 4.0)
-            ]
-        );
-        assert_eq!(rows[0], row("sgemm_peak", "a", 2.0));
-        let header = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(header.lines().next().unwrap(), COLUMNS.join(","));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

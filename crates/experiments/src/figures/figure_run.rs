@@ -131,6 +131,13 @@ impl FigureRun {
             }
         };
         let results = results.with_context(|| format!("opening results {}", csv_path.display()))?;
+        if files.shard.is_some() && !csv_path.exists() {
+            // A shard's fragment exists from its start, so that one without points (more shards
+            // than tasks) still counts as present at the merge.
+            results
+                .save()
+                .with_context(|| format!("writing {}", csv_path.display()))?;
+        }
         let mut meta = MetadataFile::open(&files.meta)?;
         let seed = identity.seed.parse().unwrap_or_default();
         let mut record = RunMetadata::collect(figure, &args.profile, seed, args.backend.name());
@@ -365,7 +372,8 @@ impl FigureRun {
         self.mark_completed()?;
         println!(
             "{} shard {shard}: wrote {} ({} rows); {} points computed in {:.1} s. When all {} \
-             shards are done: `just merge {} {}` (or the binary with --merge)",
+             shards are done: `just merge {} {}` with the options the shards ran with (or the \
+             binary with --merge)",
             self.figure,
             self.files.csv.display(),
             self.results.rows().len(),

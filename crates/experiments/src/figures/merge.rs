@@ -42,10 +42,14 @@ pub(super) fn merge_figure<F: Figure>(args: &FigureArgs, p: Prepared<F>) -> Resu
     let count = fragments.len();
     let rows = collect_points::<F>(&p, &fragments)?;
     let mut shard_runs = Vec::new();
-    println!("{}: merging {count} shards of {}", F::NAME, dir.display());
     println!(
-        "  {:<8} {:<20} {:>10} {:>7}  commit",
-        "shard", "host", "wall_s", "points"
+        "{}: the {count} shards of {}:\n  {:<8} {:<20} {:>10} {:>7}  commit",
+        F::NAME,
+        dir.display(),
+        "shard",
+        "host",
+        "wall_s",
+        "points"
     );
     for f in &fragments {
         for run in &f.runs {

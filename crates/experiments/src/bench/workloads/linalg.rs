@@ -27,6 +27,7 @@ impl Workloads {
             backend: self.settings.backend.to_string(),
             times,
             flops: 2.0 * (g as f64).powi(3),
+            bytes: 3.0 * 4.0 * (g * g) as f64,
             single: None,
             threads: rayon::current_num_threads(),
             size: format!("{g}x{g}x{g} f32"),
@@ -54,6 +55,7 @@ impl Workloads {
             backend: "openblas".into(),
             times,
             flops: 2.0 * (g as f64).powi(3),
+            bytes: 3.0 * 8.0 * (g * g) as f64,
             single: None,
             threads: openblas_threads(),
             size: format!("{g}x{g}x{g} f64"),
@@ -83,13 +85,14 @@ impl Workloads {
             Ok(())
         })?;
         let nf = n as f64;
-        let (flops, timing) = if dsyevr {
+        let (flops, bytes, timing) = if dsyevr {
             (
                 4.0 / 3.0 * nf.powi(3) + 2.0 * nf * nf * 10.0,
+                2.0 * 8.0 * nf * nf,
                 format!(
                     "baselines::symmetric_eigen_top_k_dsyevr (dsyevr RANGE=I, copy + symmetry \
                      check included), warm-up on the leading {0}x{0} block; flops: dsytrd \
-                     4/3 n^3 + back-transform 2 n^2 k",
+                     4/3 n^3 + back-transform 2 n^2 k; bytes: A read and overwritten once",
                     n / 4
                 ),
             )
@@ -97,11 +100,13 @@ impl Workloads {
             (
                 // One cycle of the Krylov solver: 8 block products A V of width 16.
                 8.0 * 2.0 * nf * nf * 16.0,
+                8.0 * 8.0 * nf * nf,
                 format!(
                     "baselines::symmetric_eigen_top_k (block Krylov, block 16 x depth 8, \
                      residual <= 1e-12 max|lambda|, dsyevr fallback; symmetry check included, \
                      no copy), warm-up on the leading {0}x{0} block; flops: one Krylov cycle \
-                     (8 products 2 n^2 16), a lower bound when more cycles run",
+                     (8 products 2 n^2 16), a lower bound when more cycles run; bytes: A read \
+                     once per product",
                     n / 4
                 ),
             )
@@ -110,6 +115,7 @@ impl Workloads {
             backend: "openblas".into(),
             times,
             flops,
+            bytes,
             single: Some(false),
             threads: openblas_threads(),
             size: format!("n={n} k=10 f64"),
@@ -138,6 +144,7 @@ impl Workloads {
             backend: "openblas".into(),
             times,
             flops: 10.0 / 3.0 * nf.powi(3),
+            bytes: 2.0 * 8.0 * nf * nf,
             single: Some(false),
             threads: openblas_threads(),
             size: format!("n={n} f64"),
@@ -145,7 +152,7 @@ impl Workloads {
             timing: format!(
                 "baselines::symmetric_eigen_full (dsyevd, copy + symmetry check included), \
                  warm-up on the leading {0}x{0} block; flops: dsytrd 4/3 n^3 + back-transform \
-                 2 n^3 (dstedc not counted)",
+                 2 n^3 (dstedc not counted); bytes: A read and the eigenvectors written once",
                 n / 4
             ),
         })
@@ -176,12 +183,13 @@ impl Workloads {
             backend: "nalgebra-rayon".into(),
             times,
             flops: mf * mf * 784.0,
+            bytes: 8.0 * (mf * 784.0 + mf * mf),
             single: Some(false),
             threads: rayon::current_num_threads(),
             size: format!("{m} x 784 f64"),
             data: format!("{source} (train then test points)"),
             timing: "similarity::rbf_kernel, 1 warm-up; flops: the upper-triangle blocks of X X^T \
-                     (m^2 p), exp not counted"
+                     (m^2 p), exp not counted; bytes: X read and K written once"
                 .into(),
         })
     }
@@ -203,15 +211,57 @@ impl Workloads {
             backend: "nalgebra-rayon".into(),
             times,
             flops: 2.0 * mf * mf * 10.0 + 3.0 * mf * mf,
+            bytes: 8.0 * (mf * mf + mf * 10.0),
             single: Some(false),
             threads: rayon::current_num_threads(),
             size: format!("Y {m} x 10, S {m} x {m} f64"),
             data: format!("{source} (S: centered RBF kernel; Y random)"),
             timing: "baselines::mse_gram (blocked, never forms Y Y^T), 1 warm-up; flops: \
-                     2 m^2 d + 3 m^2 (difference, square, sum)"
+                     2 m^2 d + 3 m^2 (difference, square, sum); bytes: S and Y read once"
                 .into(),
         })
     }
+}
+
+impl Workloads {
+    /// The streaming read bandwidth: a parallel sum over an f64 array far larger than the caches
+    /// (rayon, all threads, eight independent accumulators per chunk so that the adds keep up
+    /// with memory); the reference for every row's share of bandwidth.
+    pub(super) fn stream_read(&mut self) -> Result<Measured> {
+        use rayon::prelude::*;
+        let n = self.settings.sizes.stream;
+        let v: Vec<f64> = (0..n).map(|i| (i % 7) as f64).collect(); // pages touched
+        let runs = self.runs(5);
+        let mut total = 0.0;
+        let times = time_runs(true, runs, || {
+            total += v.par_chunks(1 << 16).map(sum8).sum::<f64>();
+            Ok(())
+        })?;
+        std::hint::black_box(total);
+        Ok(Measured {
+            backend: "rayon".into(),
+            times,
+            flops: n as f64,
+            bytes: 8.0 * n as f64,
+            single: None,
+            threads: rayon::current_num_threads(),
+            size: format!("{n} f64 ({} MiB)", (8 * n) >> 20),
+            data: "synthetic".into(),
+            timing: "parallel sum (64 Ki-element chunks, 8 accumulators each), 1 warm-up".into(),
+        })
+    }
+}
+
+/// The sum of `c` with eight independent accumulators (so that the adds vectorize and overlap).
+fn sum8(c: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 8];
+    let mut blocks = c.chunks_exact(8);
+    for b in &mut blocks {
+        for (a, x) in acc.iter_mut().zip(b) {
+            *a += x;
+        }
+    }
+    acc.iter().sum::<f64>() + blocks.remainder().iter().sum::<f64>()
 }
 
 extern "C" {

@@ -38,6 +38,8 @@ pub struct Sizes {
     pub rbf: usize,
     /// Order of S in the MSE benchmark (at most `fig4_m`).
     pub mse: usize,
+    /// f64 elements of the streaming-read benchmark (far beyond the caches at full size).
+    pub stream: usize,
     /// Training / test points loaded.
     pub m_train: usize,
     pub m_test: usize,
@@ -56,6 +58,7 @@ impl Sizes {
             eig_full: 5000,
             rbf: 10_000,
             mse: 8000,
+            stream: 1 << 26,
             m_train: 8000,
             m_test: 2000,
         }
@@ -73,6 +76,7 @@ impl Sizes {
             eig_full: 400,
             rbf: 1200,
             mse: 1000,
+            stream: 1 << 22,
             m_train: 1000,
             m_test: 250,
         }
@@ -116,6 +120,29 @@ pub fn simec_epoch_flops(
         per_step += 6.0 * d * d * k;
     }
     m as f64 * per_row + steps * per_step
+}
+
+/// Bytes one SimEc training epoch (f32) must move between memory and the cores at least: the
+/// inputs and targets once (`4 m (D + k n)`), and per step the S_ll term's operands once
+/// (`4 s_ll_elems`: `n^2` per dense slice, `2 n r` per factored one, whose U is read for `W U` and
+/// again for `(.) U^T`) and the weights, their gradient and the optimizer's two moments each read
+/// and written once (`32` bytes per weight). Activations of a batch stay in cache and are not
+/// counted.
+///
+/// * `m` rows, `batch` rows per step, `dims` = `[D, hidden..., d]`, `k_total` = outputs (`k n`).
+pub fn simec_epoch_bytes(
+    m: usize,
+    batch: usize,
+    dims: &[usize],
+    k_total: usize,
+    s_ll_elems: f64,
+) -> f64 {
+    let mut all = dims.to_vec();
+    all.push(k_total);
+    let weights: f64 = all.windows(2).map(|w| (w[0] * w[1]) as f64).sum();
+    let steps = m.div_ceil(batch) as f64;
+    let (m, input) = (m as f64, dims[0] as f64);
+    4.0 * m * (input + k_total as f64) + steps * (4.0 * s_ll_elems + 32.0 * weights)
 }
 
 /// Cheap deterministic pseudo-random numbers in `[0, 1)` (xorshift64*).
@@ -309,6 +336,7 @@ impl Workloads {
         match name {
             "sgemm_peak" => self.sgemm_peak(),
             "dgemm_peak" => self.dgemm_peak(),
+            "stream_read" => self.stream_read(),
             "fig3_2hl_epoch" => self.fig3_epoch(false),
             "fig3_2hl_epoch_factored" => self.fig3_epoch(true),
             "fig3_2hl_2points_intraop" => self.fig3_two_points(false),
@@ -343,6 +371,16 @@ mod tests {
         // 8000 rows of batch 32 = 250 steps.
         let e = simec_epoch_flops(8000, 32, &[784, 25, 25, 10], 2000, 2000, 1, true, true);
         assert_eq!(e, 8000.0 * per_row + 250.0 * (s + 6.0 * 100.0 * 2000.0));
+    }
+
+    #[test]
+    fn epoch_bytes_count_inputs_once_and_s_ll_and_weights_per_step() {
+        // 64 rows of batch 32 = 2 steps; weights 4*3 + 3*5 = 27.
+        let b = simec_epoch_bytes(64, 32, &[4, 3], 5, 25.0);
+        assert_eq!(
+            b,
+            4.0 * 64.0 * (4.0 + 5.0) + 2.0 * (4.0 * 25.0 + 32.0 * 27.0)
+        );
     }
 
     #[test]

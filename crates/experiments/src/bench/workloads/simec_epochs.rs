@@ -5,7 +5,7 @@ use anyhow::Result;
 use baselines::SllApprox;
 use simec::{Activation, HiddenLayer, SimecParams, SllTarget};
 
-use super::{simec_epoch_flops, time_runs, Measured, Workloads, RBF_GAMMA};
+use super::{simec_epoch_bytes, simec_epoch_flops, time_runs, Measured, Workloads, RBF_GAMMA};
 use crate::convert::{from_simec, to_simec, to_simec_block};
 use crate::sll::SllInput;
 
@@ -86,6 +86,7 @@ impl Workloads {
             backend: self.settings.backend.to_string(),
             times,
             flops: flops - m.div_ceil(32) as f64 * saved_flops(&input, 10),
+            bytes: simec_epoch_bytes(m, 32, &[784, 25, 25, 10], n, sll_elems(&input)),
             single: Some(true),
             threads: rayon::current_num_threads(),
             size: format!(
@@ -148,6 +149,7 @@ impl Workloads {
             backend: self.settings.backend.to_string(),
             times,
             flops: 4.0 * flops,
+            bytes: 4.0 * simec_epoch_bytes(m, 32, &[784, 25, 25, 10], n, (n * n) as f64),
             single: Some(true),
             threads,
             size: format!("2 points x 2 epochs, m={m} D=784 hidden=25,25 d=10 n={n} b=32"),
@@ -183,6 +185,7 @@ impl Workloads {
             backend: self.settings.backend.to_string(),
             times,
             flops: simec_epoch_flops(m, 32, &[784, 1000, 10], m, m, 1, true, false),
+            bytes: simec_epoch_bytes(m, 32, &[784, 1000, 10], m, (m * m) as f64),
             single: Some(true),
             threads: rayon::current_num_threads(),
             size: format!("m={m} D=784 hidden=1000 d=10 n={m} b=32"),
@@ -236,6 +239,13 @@ impl Workloads {
             backend: self.settings.backend.to_string(),
             times,
             flops: dense - m.div_ceil(32) as f64 * saved_flops(&l1, 100),
+            bytes: simec_epoch_bytes(
+                m,
+                32,
+                &[784, 200, 100],
+                2 * m,
+                sll_elems(&l1) + (m * m) as f64,
+            ),
             single: Some(true),
             threads: rayon::current_num_threads(),
             size: format!(
@@ -262,6 +272,15 @@ fn sll_input(s_ll: &simec::Matrix, factored: bool) -> Result<SllInput> {
     }
     let n = s_ll.rows();
     SllInput::of_block(&from_simec(s_ll), n, SllApprox::Residual(1e-6))
+}
+
+/// Elements of S_ll one step reads: `n^2` for a dense slice, `2 n r` for a factored one (U read
+/// for `W U` and again for `(.) U^T`).
+fn sll_elems(input: &SllInput) -> f64 {
+    match input {
+        SllInput::Dense(s) => (s.rows() * s.cols()) as f64,
+        SllInput::Factored { factors, .. } => 2.0 * (factors.n() * factors.rank()) as f64,
+    }
 }
 
 /// Product FLOPs per step that a factored slice saves against the dense `W S` (`2 d n^2`):

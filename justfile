@@ -123,6 +123,10 @@ bench *ARGS: build
     target/release/bench {{ARGS}}
 
 # PYTHON (default python3) needs torch, numpy and scipy, e.g. a venv outside the repository:
+# How a SimEc epoch's time and peak memory grow with n (dense vs factored S_ll, one process per row, n up to 32000; about 10 minutes): results/scaling.csv and figures/scaling.png.
+bench-scaling *ARGS: build
+    target/release/bench --scaling {{ARGS}}
+
 # `python3 -m venv /tmp/torchbench && /tmp/torchbench/bin/pip install torch numpy scipy`.
 # The same workloads in PyTorch CPU / SciPy / NumPy into results/bench-pytorch.csv (PYTHON=... just bench-pytorch).
 bench-pytorch *ARGS:

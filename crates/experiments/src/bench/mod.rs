@@ -14,6 +14,7 @@
 //! one row; the file is replaced atomically.
 
 mod rows;
+pub mod scaling;
 mod workloads;
 
 use std::path::PathBuf;
@@ -79,6 +80,17 @@ pub struct BenchArgs {
     /// List the benchmarks and exit.
     #[arg(long)]
     pub list: bool,
+    /// Instead of the benchmarks: the n-scaling sweep of a SimEc epoch, dense and factored S_ll
+    /// (one process per row), into results/scaling.csv and figures/scaling.png.
+    #[arg(long, conflicts_with = "names")]
+    pub scaling: bool,
+    /// The sweep's numbers of targets (default 1000,2000,4000,8000,16000,32000).
+    #[arg(long, value_delimiter = ',', requires = "scaling")]
+    pub scaling_ns: Vec<usize>,
+    /// One row of the sweep, `dense:N` or `factored:N`, printed as CSV (the sweep runs each row
+    /// in its own process so that its peak memory is its own).
+    #[arg(long, hide = true)]
+    pub scaling_row: Option<String>,
 }
 
 /// The 1-minute load average from `/proc/loadavg` (NaN when unavailable).
@@ -243,6 +255,9 @@ fn measure_row(
 /// # Errors
 /// Unknown benchmark names, an unusable backend, workload failures, an unwritable output.
 pub fn run(args: &BenchArgs) -> Result<()> {
+    if args.scaling || args.scaling_row.is_some() {
+        return scaling::run(args);
+    }
     if args.list {
         for b in BENCHMARKS {
             println!("{b}");

@@ -145,15 +145,23 @@ pub fn simec_epoch_bytes(
     4.0 * m * (input + k_total as f64) + steps * (4.0 * s_ll_elems + 32.0 * weights)
 }
 
-/// Cheap deterministic pseudo-random numbers in `[0, 1)` (xorshift64*).
-struct Rng(u64);
+/// Cheap deterministic pseudo-random numbers in `[0, 1)` (xorshift64*), seeded by its state.
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> f64 {
+    /// The next value in `[0, 1)`.
+    pub(crate) fn next(&mut self) -> f64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+impl Rng {
+    /// The next value in `[-0.5, 0.5)`, as f32.
+    pub(crate) fn uniform_f32(&mut self) -> f32 {
+        (self.next() - 0.5) as f32
     }
 }
 

@@ -6,9 +6,10 @@
 //! The model is Figure 4's (784-1000-10, tanh, batch 32, s_ll_reg 1), trained on random inputs,
 //! targets `[m, n]` and S_ll (the cost does not depend on the values). One row is one process
 //! (`--scaling-row PATH:N`, spawned by the sweep) so that its peak resident memory (`VmHWM`) is
-//! that row's alone. Each row times [`STEPS`] steps after a warm-up epoch of as many, and reports
-//! them scaled to an epoch of m = 8000 rows (250 steps), Figure 4's size: per step the network
-//! and output layer cost O(n) and the dense s_ll term O(n^2), the factored one O(n r).
+//! that row's alone. Each row times [`REPEATS`] epochs of [`STEPS`] steps after a warm-up epoch
+//! of as many, and reports their median scaled to an epoch of m = 8000 rows (250 steps), Figure
+//! 4's size: per step the network and output layer cost O(n) and the dense s_ll term O(n^2), the
+//! factored one O(n r).
 
 use std::path::Path;
 use std::process::Command;
@@ -28,8 +29,10 @@ use crate::results::{atomic_write, format_rfc3339_utc, git_commit, repo_root, Ma
 pub const SCALING_NS: [usize; 6] = [1000, 2000, 4000, 8000, 16_000, 32_000];
 /// Rank of the factored S_ll.
 pub const FACTORED_RANK: usize = 100;
-/// Timed steps per row (and steps of the warm-up epoch).
+/// Steps per timed epoch (and of the warm-up epoch).
 pub const STEPS: usize = 20;
+/// Timed epochs per row; the row reports their median.
+pub const REPEATS: usize = 3;
 /// Rows of the epoch the timings are scaled to (Figure 4: m = 8000, 250 steps of 32).
 pub const EPOCH_ROWS: usize = 8000;
 const BATCH: usize = 32;
@@ -44,10 +47,15 @@ pub struct ScalingRow {
     pub n: usize,
     /// Rank of the factored S_ll (empty for dense).
     pub rank: Option<usize>,
-    /// Steps timed.
+    /// Steps per timed epoch.
     pub steps: usize,
-    /// Seconds of the timed steps.
+    /// Timed epochs (after one warm-up epoch).
+    pub repeats: usize,
+    /// Median seconds of a timed epoch of `steps` steps.
     pub steps_s: f64,
+    /// Fastest and slowest timed epoch.
+    pub min_s: f64,
+    pub max_s: f64,
     /// `steps_s` scaled to an epoch of [`EPOCH_ROWS`] rows.
     pub epoch_s: f64,
     /// Peak resident memory of the row's process (`VmHWM`), bytes.
@@ -134,7 +142,7 @@ pub fn run_row(spec: &str, backend: &crate::cli::BackendArg) -> Result<()> {
         .batch_size(BATCH)
         .s_ll_reg(1.0)
         .seed(42)
-        .epochs(2);
+        .epochs(1 + REPEATS);
     let load_before = load_avg();
     let mut secs = Vec::new();
     let mut loss = f64::NAN;
@@ -144,14 +152,20 @@ pub fn run_row(spec: &str, backend: &crate::cli::BackendArg) -> Result<()> {
             secs.push(r.seconds);
             loss = r.loss;
         })?;
-    let steps_s = *secs.last().context("no epoch was reported")?;
+    if secs.len() != 1 + REPEATS {
+        bail!("{} epochs reported, expected {}", secs.len(), 1 + REPEATS);
+    }
+    let (steps_s, min_s, max_s) = super::summarize(&secs[1..]);
     let info = MachineInfo::probe();
     let row = ScalingRow {
         path: if factored { "factored" } else { "dense" }.into(),
         n,
         rank: factored.then_some(FACTORED_RANK),
         steps: STEPS,
+        repeats: REPEATS,
         steps_s,
+        min_s,
+        max_s,
         epoch_s: steps_s * EPOCH_ROWS.div_ceil(BATCH) as f64 / STEPS as f64,
         peak_rss_bytes: peak_rss_bytes(),
         loss,

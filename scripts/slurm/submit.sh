@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -lt 2 ]; then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 fi
 target="$1"; count="$2"; shift 2
@@ -27,11 +27,25 @@ tasks="0-$((count - 1))"
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --tasks) tasks="${2:?--tasks needs a list such as 3,5 or 2-4}"; shift 2 ;;
+    --tasks)
+      if [ $# -lt 2 ]; then echo "error: --tasks needs a list such as 3,5 or 2-4" >&2; exit 2; fi
+      tasks="$2"; shift 2 ;;
     --tasks=*) tasks="${1#--tasks=}"; shift ;;
     --shard|--shard=*|--merge) echo "error: submit.sh sets $1 itself" >&2; exit 2 ;;
     *) args+=("$1"); shift ;;
   esac
+done
+# --tasks: array indices (I, I-J, comma-separated), each below N.
+for part in ${tasks//,/ }; do
+  if ! [[ "$part" =~ ^([0-9]+)(-([0-9]+))?$ ]]; then
+    echo "error: --tasks \`$tasks\`: \`$part\` is not an index or a range I-J" >&2
+    exit 2
+  fi
+  last="${BASH_REMATCH[3]:-${BASH_REMATCH[1]}}"
+  if [ "$((10#$last))" -ge "$count" ] || [ "$((10#${BASH_REMATCH[1]}))" -gt "$((10#$last))" ]; then
+    echo "error: --tasks \`$tasks\`: \`$part\` is not within the shards 0 to $((count - 1))" >&2
+    exit 2
+  fi
 done
 # A leading profile name becomes --profile NAME, as for `just fig3 quick`.
 if [ ${#args[@]} -gt 0 ] && [[ "${args[0]}" != -* ]]; then

@@ -151,6 +151,13 @@ fn a_sharded_run_with_a_killed_shard_merges_into_the_single_run_csv() {
     run(&sharded, Some(Shard { index: 2, count: 3 }), false).unwrap();
     let err = run(&sharded, None, true).unwrap_err().to_string();
     assert_mentions(&err, &["shard 1/3 did not finish", "--shard 1/3"]);
+    // While its lock names a live process (pid 1, this host), the shard counts as running.
+    let lock = sharded.join("results/fig6_nonmetric.shards/1-of-3.lock");
+    let host = experiments::results::local_hostname();
+    std::fs::write(&lock, format!("1 {host}\n")).unwrap();
+    let err = run(&sharded, None, true).unwrap_err().to_string();
+    assert_mentions(&err, &["shard 1/3 is still running", "pid 1", &host]);
+    std::fs::remove_file(&lock).unwrap();
 
     // Resubmitting only shard 1 resumes it (the points it saved are kept), then the merge.
     run(&sharded, Some(Shard { index: 1, count: 3 }), false).unwrap();
@@ -234,5 +241,45 @@ fn more_shards_than_tasks_merge_with_empty_fragments() {
         keyed(&single.join("results/fig5_simpson.csv"))
     );
     assert!(sharded.join("figures/fig5_simpson.png").is_file());
+    // The side files came from the shards' fragments directory, equal to the single run's.
+    for which in ["eig_largest", "simec"] {
+        let name = format!("results/fig5_simpson_{which}.csv");
+        let read = |d: &Path| std::fs::read(d.join(&name)).unwrap();
+        assert_eq!(read(&sharded), read(&single), "{name}");
+    }
+
+    // The split depends on the replicates: continuing a shard with others is refused, and so
+    // is a shard of another N beside these fragments.
+    let with = |shard, replicates: &[u32]| {
+        let mut a = args(&sharded, config.clone());
+        a.force = false;
+        a.replicate = replicates.to_vec();
+        a.shard = shard;
+        a.merge = shard.is_none();
+        run_figure::<Fig5Profile>(&a)
+    };
+    let err = with(Some(Shard { index: 0, count: 4 }), &[0, 1])
+        .unwrap_err()
+        .to_string();
+    assert_mentions(&err, &["split with replicates 0", "asks for 0-1"]);
+    let err = with(Some(Shard { index: 0, count: 2 }), &[1])
+        .unwrap_err()
+        .to_string();
+    assert_mentions(
+        &err,
+        &["fragments of another split than N = 2", "0-of-4.csv"],
+    );
+
+    // Adding replicate 1 by shards (after clearing the old split) keeps replicate 0's points.
+    std::fs::remove_dir_all(sharded.join("results/fig5_simpson.shards")).unwrap();
+    with(Some(Shard { index: 0, count: 2 }), &[1]).unwrap();
+    with(Some(Shard { index: 1, count: 2 }), &[1]).unwrap();
+    with(None, &[1]).unwrap();
+    let merged = ResultsFile::open(sharded.join("results/fig5_simpson.csv")).unwrap();
+    let replicates: Vec<u32> = merged.rows().iter().map(|r| r.replicate).collect();
+    assert!(
+        replicates.contains(&0) && replicates.contains(&1),
+        "{replicates:?}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

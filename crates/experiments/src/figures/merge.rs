@@ -13,12 +13,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use super::figure_run::{FigureRun, RunFiles};
-use super::resume::Plan;
+use super::resume::{self, Plan};
 use super::runner::Prepared;
-use super::shard::{fragments_dir, Shard};
-use super::sweep::{Figure, TaskKind};
+use super::shard::{fragments_dir, list_fragments, side_files_dir, Shard};
+use super::sweep::{Figure, Task, TaskKind};
 use crate::cli::FigureArgs;
-use crate::results::{MetadataFile, ResultRow, ResultsFile, RunIdentity, RunMetadata, ShardRun};
+use crate::results::{
+    atomic_write, MetadataFile, ResultRow, ResultsError, ResultsFile, RunIdentity, RunLock,
+    RunMetadata, ShardRun,
+};
 
 /// One shard's fragment as read from disk.
 struct Fragment {
@@ -37,56 +40,34 @@ struct Fragment {
 /// fragment; a point missing, duplicated or not in the sweep; a file a task writes (Figure 5's
 /// scatter embedding) missing; and the errors of writing and drawing.
 pub(super) fn merge_figure<F: Figure>(args: &FigureArgs, p: Prepared<F>) -> Result<()> {
-    let dir = fragments_dir(&p.ctx.results_dir, F::NAME);
+    let dir = fragments_dir(&p.results_dir, F::NAME);
     let fragments = read_fragments(&dir, &p.identity)?;
     let count = fragments.len();
     let rows = collect_points::<F>(&p, &fragments)?;
-    let mut shard_runs = Vec::new();
-    println!(
-        "{}: the {count} shards of {}:\n  {:<8} {:<20} {:>10} {:>7}  commit",
-        F::NAME,
-        dir.display(),
-        "shard",
-        "host",
-        "wall_s",
-        "points"
-    );
-    for f in &fragments {
-        for run in &f.runs {
-            let r = ShardRun::of(&f.shard.to_string(), run);
-            println!(
-                "  {:<8} {:<20} {:>10.1} {:>7}  {}{}",
-                r.shard,
-                r.hostname,
-                r.total_wall_s,
-                r.points_computed,
-                r.git_commit,
-                if r.completed { "" } else { " (interrupted)" }
-            );
-            shard_runs.push(r);
-        }
-    }
+    copy_side_files(&p.tasks, &side_files_dir(&p.results_dir, F::NAME))?;
+    let shard_runs = shard_runs(F::NAME, &dir, &fragments);
     let total: f64 = shard_runs.iter().map(|r| r.total_wall_s).sum();
     let slowest = shard_runs
         .iter()
         .map(|r| r.total_wall_s)
         .fold(0.0, f64::max);
     let Prepared {
+        results_dir,
         profile,
         identity,
         replicates,
         ctx,
         ..
     } = p;
-    let files = RunFiles::new(&ctx.results_dir, F::NAME, None);
-    let previous = if files.csv.exists() {
-        ResultsFile::open(&files.csv)?.rows().to_vec()
-    } else {
-        Vec::new()
-    };
-    let plan = Plan::Fresh {
-        reason: format!("merging the {count} shards of {}", dir.display()),
-        previous,
+    let files = RunFiles::new(&results_dir, F::NAME, None);
+    // As a single run would: the figure's CSV of the same run identity keeps its other points
+    // (other replicates), one of another identity is replaced.
+    let plan = match resume::plan(&files.csv, &files.meta, &identity, false)? {
+        Plan::Fresh { reason, previous } => Plan::Fresh {
+            reason: format!("{reason}; merging the {count} shards of {}", dir.display()),
+            previous,
+        },
+        same_identity => same_identity,
     };
     let mut run = FigureRun::start(F::NAME, F::X_NAME, args, identity, plan, &replicates, files)?;
     run.adopt_shards(&rows, shard_runs)?;
@@ -105,43 +86,82 @@ pub(super) fn merge_figure<F: Figure>(args: &FigureArgs, p: Prepared<F>) -> Resu
     })
 }
 
+/// Every run of every shard, printed as a table (and a warning when the shards ran different
+/// commits).
+fn shard_runs(figure: &str, dir: &Path, fragments: &[Fragment]) -> Vec<ShardRun> {
+    println!(
+        "{figure}: the {} shards of {}:\n  {:<8} {:<20} {:>10} {:>7}  commit",
+        fragments.len(),
+        dir.display(),
+        "shard",
+        "host",
+        "wall_s",
+        "points"
+    );
+    let mut runs = Vec::new();
+    for f in fragments {
+        for run in &f.runs {
+            let r = ShardRun::of(&f.shard.to_string(), run);
+            println!(
+                "  {:<8} {:<20} {:>10.1} {:>7}  {}{}",
+                r.shard,
+                r.hostname,
+                r.total_wall_s,
+                r.points_computed,
+                r.git_commit,
+                if r.completed { "" } else { " (interrupted)" }
+            );
+            runs.push(r);
+        }
+    }
+    let mut commits: Vec<&str> = runs.iter().map(|r| r.git_commit.as_str()).collect();
+    commits.sort_unstable();
+    commits.dedup();
+    if commits.len() > 1 {
+        eprintln!(
+            "warning: the shards ran {} commits ({}); they share one run identity, so their \
+             numerics are the same, but the record keeps each",
+            commits.len(),
+            commits.join(", ")
+        );
+    }
+    runs
+}
+
+/// Copies the side files the tasks write (Figure 5's embeddings), which the shards write into
+/// `dir` ([`side_files_dir`]), to where the figure reads them.
+///
+/// # Errors
+/// A side file missing in `dir` (its shard did not write it), or the copy failing.
+fn copy_side_files<K>(tasks: &[Task<K>], dir: &Path) -> Result<()> {
+    for task in tasks {
+        for file in &task.files {
+            let name = file.file_name().context("a side file without a name")?;
+            let from = dir.join(name);
+            if !from.is_file() {
+                bail!(
+                    "{} is missing: the shard that computed {} writes it; rerun that shard",
+                    from.display(),
+                    task.label
+                );
+            }
+            let bytes = fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
+            atomic_write(file, &bytes)?;
+        }
+    }
+    Ok(())
+}
+
 /// Reads every fragment in `dir`: all of one shard count N, every shard 0..N present, each
 /// completed with `identity`. Returned in shard order.
 fn read_fragments(dir: &Path, identity: &RunIdentity) -> Result<Vec<Fragment>> {
-    let entries = fs::read_dir(dir).with_context(|| {
-        format!(
-            "no fragments to merge: cannot read {} (run the shards first, with --shard I/N)",
-            dir.display()
-        )
-    })?;
-    let mut found: Vec<(Shard, PathBuf)> = Vec::new();
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("listing {}", dir.display()))?
-            .path();
-        let Some(stem) = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".csv"))
-        else {
-            continue;
-        };
-        let shard = Shard::from_stem(stem).with_context(|| {
-            format!(
-                "{} is not a fragment (names are <I>-of-<N>.csv); move it out of {}",
-                path.display(),
-                dir.display()
-            )
-        })?;
-        found.push((shard, path));
-    }
+    let found = list_fragments(dir)?;
     if found.is_empty() {
         bail!(
             "no fragments to merge in {} (run the shards first, with --shard I/N)",
             dir.display()
         );
     }
-    found.sort_by_key(|(s, _)| (s.count, s.index));
     let mut counts: Vec<usize> = found.iter().map(|(s, _)| s.count).collect();
     counts.dedup();
     if counts.len() > 1 {
@@ -198,6 +218,15 @@ fn read_fragment(shard: Shard, csv: PathBuf, identity: &RunIdentity) -> Result<F
         None => bail!("fragment {} records no run identity", csv.display()),
     }
     if !last.completed {
+        let stem = shard.stem();
+        let dir = csv.parent().unwrap_or(Path::new("."));
+        if let Err(ResultsError::LockHeld { pid, host, .. }) = RunLock::acquire(dir, &stem) {
+            bail!(
+                "shard {shard} is still running ({}{}); merge when it has finished",
+                pid.map_or("pid unknown".to_string(), |p| format!("pid {p}")),
+                host.map(|h| format!(" on {h}")).unwrap_or_default()
+            );
+        }
         bail!(
             "shard {shard} did not finish: its last run (started {} on {}) was interrupted; rerun \
              it (--shard {shard}; it resumes from {}) and merge again",
@@ -226,6 +255,19 @@ fn collect_points<F: Figure>(p: &Prepared<F>, fragments: &[Fragment]) -> Result<
     let mut by_key: HashMap<Key, (&ResultRow, &Fragment)> = HashMap::new();
     for f in fragments {
         for row in &f.rows {
+            if row.figure != F::NAME || row.backend != p.identity.backend {
+                bail!(
+                    "{}: a row of figure `{}` on backend `{}` ({} at x = {}), expected `{}` on \
+                     `{}`: the fragment was edited or mixed up",
+                    f.csv.display(),
+                    row.figure,
+                    row.backend,
+                    row.series,
+                    row.x,
+                    F::NAME,
+                    p.identity.backend
+                );
+            }
             let k = key(&row.series, row.x, row.replicate);
             if let Some((_, other)) = by_key.insert(k, (row, f)) {
                 bail!(
@@ -254,13 +296,6 @@ fn collect_points<F: Figure>(p: &Prepared<F>, fragments: &[Fragment]) -> Result<
                 Some((row, _)) => rows.push(row.clone()),
                 None => missing.push(format!("{name} at x = {x} (replicate {})", task.replicate)),
             }
-        }
-        if let Some(file) = task.files.iter().find(|f| !f.is_file()) {
-            bail!(
-                "{} is missing: the shard that computed {} writes it; rerun that shard",
-                file.display(),
-                task.label
-            );
         }
     }
     if !missing.is_empty() {

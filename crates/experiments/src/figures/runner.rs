@@ -67,6 +67,8 @@ fn threads_from_scheduler() -> Result<()> {
 /// What every figure run (whole, shard or merge) resolves first, before any side effect: the
 /// checked profile, the run identity, the replicates, the context and the whole sweep's tasks.
 pub(super) struct Prepared<F: Figure> {
+    /// The results directory (`--results-dir` or the profile's default).
+    pub(super) results_dir: std::path::PathBuf,
     pub(super) profile: F,
     pub(super) identity: RunIdentity,
     pub(super) replicates: Vec<u32>,
@@ -96,13 +98,21 @@ impl<F: Figure> Prepared<F> {
         let seed = args.seed.unwrap_or_else(|| profile.base_seed());
         let replicates = args.replicate_ids()?;
         let identity = RunIdentity::new(&resolved, F::NUMERICS_REVISION, args.backend.name(), seed);
+        let results_dir = args.results_dir();
+        // A shard's tasks write their side files (Figure 5's embeddings) beside its fragment;
+        // the merge copies them into the results directory.
+        let side_dir = match args.shard {
+            Some(_) => super::shard::side_files_dir(&results_dir, F::NAME),
+            None => results_dir.clone(),
+        };
         let ctx = RunContext {
             data_dir: args.data_dir.clone(),
-            results_dir: args.results_dir(),
+            results_dir: side_dir,
             device,
         };
         let tasks = replicate_tasks(&profile, seed, &replicates, &ctx)?;
         Ok(Self {
+            results_dir,
             profile,
             identity,
             replicates,
@@ -127,17 +137,34 @@ pub fn run_figure<F: Figure>(args: &FigureArgs) -> Result<()> {
         return super::merge::merge_figure(args, p);
     }
     let Prepared {
+        results_dir,
         profile,
         identity,
         replicates,
         ctx,
         mut tasks,
     } = p;
-    let files = RunFiles::new(&ctx.results_dir, F::NAME, args.shard);
+    let files = RunFiles::new(&results_dir, F::NAME, args.shard);
     if let Some(shard) = args.shard {
+        let dir = super::shard::fragments_dir(&results_dir, F::NAME);
+        super::shard::check_split(&dir, shard, tasks.len())?;
+        std::fs::create_dir_all(&ctx.results_dir)
+            .with_context(|| format!("creating {}", ctx.results_dir.display()))?;
         tasks = super::shard::shard_tasks(&profile, tasks, shard);
     }
     let plan = resume::plan(&files.csv, &files.meta, &identity, args.force)?;
+    if let (Some(shard), Plan::UpToDate(last) | Plan::Resume(last)) = (args.shard, &plan) {
+        anyhow::ensure!(
+            last.replicates == replicates,
+            "shard {shard}'s fragment {} was split with replicates {} and this run asks for {}: \
+             the split depends on the replicates, so every shard (and every resubmission) must \
+             use the same --replicates / --replicate (or delete {} to start over)",
+            files.csv.display(),
+            ids_text(&last.replicates),
+            ids_text(&replicates),
+            super::shard::fragments_dir(&results_dir, F::NAME).display()
+        );
+    }
     if let Plan::UpToDate(last) = &plan {
         let file = ResultsFile::open(&files.csv)?;
         if tasks.iter().all(|t| task_done(&file, t)) {

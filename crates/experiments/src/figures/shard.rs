@@ -76,6 +76,83 @@ pub fn fragments_dir(results_dir: &Path, figure: &str) -> PathBuf {
     results_dir.join(format!("{figure}.shards"))
 }
 
+/// The fragments in `dir` (`<I>-of-<N>.csv`), sorted by (N, I).
+///
+/// # Errors
+/// An unreadable directory, or a `.csv` file that is not named as a fragment (named, with why).
+pub fn list_fragments(dir: &Path) -> anyhow::Result<Vec<(Shard, PathBuf)>> {
+    use anyhow::Context;
+    let mut found = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
+        Err(e) => return Err(e).with_context(|| format!("listing {}", dir.display())),
+    };
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("listing {}", dir.display()))?
+            .path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let Some(stem) = name.as_deref().and_then(|n| n.strip_suffix(".csv")) else {
+            continue;
+        };
+        let shard = match stem.split_once("-of-") {
+            Some((i, n)) => format!("{i}/{n}").parse::<Shard>().map_err(|e| {
+                anyhow::anyhow!(
+                    "{} is not a fragment: {e}; move it out of {}",
+                    path.display(),
+                    dir.display()
+                )
+            })?,
+            None => anyhow::bail!(
+                "{} is not a fragment (names are <I>-of-<N>.csv); move it out of {}",
+                path.display(),
+                dir.display()
+            ),
+        };
+        found.push((shard, path));
+    }
+    found.sort_by_key(|(s, _)| (s.count, s.index));
+    Ok(found)
+}
+
+/// Checks, before a shard computes anything, that `dir` holds no fragments of another shard
+/// count (they would only fail the merge after all the compute), and warns when there are more
+/// shards than tasks (`n_tasks`): those shards are empty.
+///
+/// # Errors
+/// Fragments of another count, named.
+pub fn check_split(dir: &Path, shard: Shard, n_tasks: usize) -> anyhow::Result<()> {
+    let other: Vec<String> = list_fragments(dir)?
+        .into_iter()
+        .filter(|(s, _)| s.count != shard.count)
+        .map(|(_, p)| p.display().to_string())
+        .collect();
+    if !other.is_empty() {
+        anyhow::bail!(
+            "{} holds fragments of another split than N = {} ({}): a sweep is merged from one \
+             split; finish that run with its N, or delete them",
+            dir.display(),
+            shard.count,
+            other.join(", ")
+        );
+    }
+    if shard.count > n_tasks {
+        eprintln!(
+            "warning: the sweep has {n_tasks} tasks, so shards {n_tasks} to {} of {} are empty",
+            shard.count - 1,
+            shard.count
+        );
+    }
+    Ok(())
+}
+
+/// Where the shards of `figure` write the side files of their tasks (Figure 5's embeddings):
+/// `<results_dir>/<figure>.shards/side-files`; the merge copies them into `results_dir`.
+pub fn side_files_dir(results_dir: &Path, figure: &str) -> PathBuf {
+    fragments_dir(results_dir, figure).join("side-files")
+}
+
 /// The shard each task belongs to, for `count` shards: longest-processing-time-first over the
 /// static `costs` (tasks in decreasing cost, ties in list order, each to the least-loaded shard,
 /// ties to the lowest index). A pure function of `costs` and `count`.
@@ -84,7 +161,10 @@ pub fn fragments_dir(results_dir: &Path, figure: &str) -> PathBuf {
 /// Never for `count >= 1`; `count == 0` gives every task shard 0 (callers parse [`Shard`], which
 /// refuses 0).
 pub fn assign(costs: &[f64], count: usize) -> Vec<usize> {
-    let count = count.max(1);
+    // Shards beyond the number of tasks stay empty whatever the costs (each task goes to the
+    // least-loaded shard, ties to the lowest index), so only that many need tracking: a huge N
+    // costs nothing.
+    let count = count.min(costs.len()).max(1);
     let mut order: Vec<usize> = (0..costs.len()).collect();
     // NaN or negative costs count as 0 so that the order stays total.
     let cost = |i: usize| {
@@ -175,6 +255,10 @@ mod tests {
             assert!(max <= mean + 20.0, "N = {n}: {load:?}");
             assert!(load.iter().all(|&l| l > 0.0), "N = {n}: {load:?}");
         }
+        // A huge shard count gives the same split as one shard per task, at once.
+        let costs: Vec<f64> = (1..=5).map(f64::from).collect();
+        assert_eq!(assign(&costs, usize::MAX), assign(&costs, 5));
+        assert_eq!(assign(&costs, 1_000_000_000), assign(&costs, 7));
         // NaN and negative costs do not break the order.
         let owner = assign(&[f64::NAN, -1.0, 2.0], 2);
         assert_eq!(owner.len(), 3);

@@ -126,8 +126,12 @@ fn a_sharded_run_with_a_killed_shard_merges_into_the_single_run_csv() {
         .spawn()
         .unwrap();
     let t0 = Instant::now();
-    let saved = |p: &Path| ResultsFile::open(p).is_ok_and(|f| !f.rows().is_empty());
-    while !saved(&fragment) {
+    let meta = fragment.with_extension("meta.toml");
+    // Its record counts the points of every saved task as it goes.
+    let saved = |p: &Path| {
+        MetadataFile::open(p).is_ok_and(|m| m.runs().last().is_some_and(|r| r.points_computed > 0))
+    };
+    while !saved(&meta) {
         assert!(
             t0.elapsed() < Duration::from_secs(300),
             "shard 1 saved nothing"
@@ -137,15 +141,17 @@ fn a_sharded_run_with_a_killed_shard_merges_into_the_single_run_csv() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let meta = fragment.with_extension("meta.toml");
     let runs = MetadataFile::open(&meta).unwrap().runs().to_vec();
     assert!(
         !runs[0].completed,
         "shard 1 finished before it was killed: the test needs a larger shard"
     );
     assert_eq!(runs[0].shard.as_deref(), Some("1/3"));
-    // The killed shard left a valid fragment and a lock of a dead process.
+    // The killed shard left a valid fragment and a lock of a dead process; its record says how
+    // far it got.
     let partial = ResultsFile::open(&fragment).unwrap().rows().len();
+    assert!(runs[0].points_computed >= 1 && runs[0].points_computed <= partial);
+    assert!(runs[0].total_wall_s > 0.0);
 
     run(&sharded, Some(Shard { index: 0, count: 3 }), false).unwrap();
     run(&sharded, Some(Shard { index: 2, count: 3 }), false).unwrap();

@@ -81,6 +81,8 @@ pub(super) struct FigureRun {
     points_computed: usize,
     notes: Vec<String>,
     bars: MultiProgress,
+    /// Whether the rows came from shards (a merge) rather than from this run's own computation.
+    merged: bool,
 }
 
 impl FigureRun {
@@ -159,6 +161,7 @@ impl FigureRun {
             points_computed: 0,
             notes: Vec::new(),
             bars: MultiProgress::new(),
+            merged: false,
         })
     }
 
@@ -204,6 +207,12 @@ impl FigureRun {
             .push_and_save(&rows)
             .with_context(|| format!("writing {}", self.files.csv.display()))?;
         self.points_computed += rows.len();
+        // The record follows every saved task, so that a killed run's says how far it got.
+        let (points, wall_s) = (self.points_computed, self.started.elapsed().as_secs_f64());
+        self.meta.update_current(|r| {
+            r.points_computed = points;
+            r.total_wall_s = wall_s;
+        })?;
         for n in out.notes {
             self.note(n);
         }
@@ -355,12 +364,17 @@ impl FigureRun {
         print_results(self.figure, &self.args.profile, has_paper_numbers, &rows)?;
         print!("{}", resume::compare_with_previous(&self.previous, &rows));
         println!(
-            "wrote {} ({} rows), {}, {}; {} points computed in {:.1} s",
+            "wrote {} ({} rows), {}, {}; {} points {} in {:.1} s",
             self.files.csv.display(),
             rows.len(),
             out.svg.display(),
             out.png.display(),
             self.points_computed,
+            if self.merged {
+                "merged from the shards"
+            } else {
+                "computed"
+            },
             self.started.elapsed().as_secs_f64()
         );
         Ok(())
@@ -413,6 +427,7 @@ impl FigureRun {
             .push_and_save(rows)
             .with_context(|| format!("writing {}", self.files.csv.display()))?;
         self.points_computed = rows.len();
+        self.merged = true;
         self.meta.update_current(|r| r.shards = shards)?;
         Ok(())
     }

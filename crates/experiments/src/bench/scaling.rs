@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use simec::{Activation, HiddenLayer, SimecParams, SllTarget};
 
-use super::workloads::Rng;
+use super::workloads::{epochs_of_fit, Rng};
 use super::{load_avg, BenchArgs};
 use crate::plot::{draw_panels, LinePlot, LineSeries, PANEL_SIZE};
 use crate::results::{atomic_write, format_rfc3339_utc, git_commit, repo_root, MachineInfo};
@@ -141,21 +141,10 @@ pub fn run_row(spec: &str, backend: &crate::cli::BackendArg) -> Result<()> {
         .learning_rate(0.0005)
         .batch_size(BATCH)
         .s_ll_reg(1.0)
-        .seed(42)
-        .epochs(1 + REPEATS);
+        .seed(42);
     let load_before = load_avg();
-    let mut secs = Vec::new();
-    let mut loss = f64::NAN;
-    params
-        .check()?
-        .fit_with_callback(&x, &targets, Some(s_ll), &device, &mut |r| {
-            secs.push(r.seconds);
-            loss = r.loss;
-        })?;
-    if secs.len() != 1 + REPEATS {
-        bail!("{} epochs reported, expected {}", secs.len(), 1 + REPEATS);
-    }
-    let (steps_s, min_s, max_s) = super::summarize(&secs[1..]);
+    let (secs, loss) = epochs_of_fit(params, &x, &targets, s_ll, REPEATS, &device)?;
+    let (steps_s, min_s, max_s) = super::summarize(&secs);
     let info = MachineInfo::probe();
     let row = ScalingRow {
         path: if factored { "factored" } else { "dense" }.into(),

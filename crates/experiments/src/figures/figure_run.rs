@@ -23,32 +23,36 @@ use crate::results::{
     RunMetadata,
 };
 
-/// Where a run writes: the whole figure's `<results>/<figure>.csv` and `.meta.toml` (lock
-/// `<figure>.lock`), or one shard's fragment `<results>/<figure>.shards/<I>-of-<N>.csv` and
-/// `.meta.toml` (lock `<I>-of-<N>.lock` beside them: shards never share a file).
+/// Where a run writes: the whole figure's `<results>/<figure>.csv` and `.meta.toml`, or one
+/// shard's fragment `<results>/<figure>.shards/<I>-of-<N>.csv` and `.meta.toml`; the lock is
+/// the CSV's name with `.lock` beside it (shards never share a file).
 #[derive(Debug, Clone)]
 pub struct RunFiles {
     /// The results CSV.
     pub csv: PathBuf,
     /// The run records.
     pub meta: PathBuf,
-    /// The directory of the lock file.
-    pub lock_dir: PathBuf,
-    /// The lock's name (file `<name>.lock`).
-    pub lock_name: String,
     /// The shard, for a fragment.
     pub shard: Option<Shard>,
 }
 
 impl RunFiles {
+    /// Takes the run's lock: `<csv stem>.lock` in the CSV's directory.
+    ///
+    /// # Errors
+    /// See [`RunLock::acquire`].
+    fn lock(&self) -> Result<RunLock> {
+        let dir = self.csv.parent().unwrap_or(std::path::Path::new("."));
+        let name = self.csv.file_stem().unwrap_or_default().to_string_lossy();
+        Ok(RunLock::acquire(dir, &name)?)
+    }
+
     /// The files of `figure` in `results_dir`: the whole figure's, or `shard`'s fragment.
     pub fn new(results_dir: &std::path::Path, figure: &str, shard: Option<Shard>) -> Self {
         match shard {
             None => Self {
                 csv: results_dir.join(format!("{figure}.csv")),
                 meta: results_dir.join(format!("{figure}.meta.toml")),
-                lock_dir: results_dir.to_path_buf(),
-                lock_name: figure.to_string(),
                 shard: None,
             },
             Some(s) => {
@@ -56,8 +60,6 @@ impl RunFiles {
                 Self {
                     csv: dir.join(format!("{}.csv", s.stem())),
                     meta: dir.join(format!("{}.meta.toml", s.stem())),
-                    lock_dir: dir,
-                    lock_name: s.stem(),
                     shard: Some(s),
                 }
             }
@@ -104,7 +106,7 @@ impl FigureRun {
                 format!("cannot create figures directory {}", figures_dir.display())
             })?;
         }
-        let lock = RunLock::acquire(&files.lock_dir, &files.lock_name)?;
+        let lock = files.lock()?;
         let what = match files.shard {
             Some(s) => format!("{figure} shard {s}"),
             None => figure.to_string(),

@@ -66,8 +66,15 @@ impl Shard {
 
     /// Parses a fragment stem `<I>-of-<N>` back (None for any other name).
     pub fn from_stem(stem: &str) -> Option<Self> {
-        let (i, n) = stem.split_once("-of-")?;
-        format!("{i}/{n}").parse().ok()
+        Self::parse_stem(stem).ok()
+    }
+
+    /// Parses a fragment stem `<I>-of-<N>`, saying why another name is not one.
+    fn parse_stem(stem: &str) -> Result<Self, String> {
+        let (i, n) = stem
+            .split_once("-of-")
+            .ok_or_else(|| "names are <I>-of-<N>.csv".to_string())?;
+        format!("{i}/{n}").parse()
     }
 }
 
@@ -96,20 +103,13 @@ pub fn list_fragments(dir: &Path) -> anyhow::Result<Vec<(Shard, PathBuf)>> {
         let Some(stem) = name.as_deref().and_then(|n| n.strip_suffix(".csv")) else {
             continue;
         };
-        let shard = match stem.split_once("-of-") {
-            Some((i, n)) => format!("{i}/{n}").parse::<Shard>().map_err(|e| {
-                anyhow::anyhow!(
-                    "{} is not a fragment: {e}; move it out of {}",
-                    path.display(),
-                    dir.display()
-                )
-            })?,
-            None => anyhow::bail!(
-                "{} is not a fragment (names are <I>-of-<N>.csv); move it out of {}",
+        let shard = Shard::parse_stem(stem).map_err(|e| {
+            anyhow::anyhow!(
+                "{} is not a fragment ({e}); move it out of {}",
                 path.display(),
                 dir.display()
-            ),
-        };
+            )
+        })?;
         found.push((shard, path));
     }
     found.sort_by_key(|(s, _)| (s.count, s.index));

@@ -5,6 +5,8 @@
 mod linalg;
 mod simec_epochs;
 
+pub(crate) use simec_epochs::epochs_of_fit;
+
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -43,9 +43,7 @@ impl Workloads {
         Ok((params, x, targets, s_ll, flops))
     }
 
-    /// Times `epochs` epochs of one fit after one warm-up epoch (per-epoch seconds from the
-    /// training loop: the steps only, not the setup), and the mean training loss of the last
-    /// epoch (penalties included), so that a faster variant can be seen to train alike.
+    /// [`epochs_of_fit`] on this run's device.
     pub(super) fn epochs_of_fit(
         &self,
         params: SimecParams,
@@ -54,23 +52,7 @@ impl Workloads {
         s_ll: SllTarget<'_>,
         runs: usize,
     ) -> Result<(Vec<f64>, f64)> {
-        let mut secs = Vec::new();
-        let mut loss = f64::NAN;
-        params.epochs(runs + 1).check()?.fit_with_callback(
-            x,
-            targets,
-            Some(s_ll),
-            &self.settings.device,
-            &mut |r| {
-                eprintln!(
-                    "[bench]   epoch {}/{}: {:.3} s, loss {:.6}",
-                    r.epoch, r.epochs, r.seconds, r.loss
-                );
-                secs.push(r.seconds);
-                loss = r.loss;
-            },
-        )?;
-        Ok((secs[1..].to_vec(), loss))
+        epochs_of_fit(params, x, targets, s_ll, runs, &self.settings.device)
     }
 
     /// `fig3_2hl_epoch`, with S_ll dense or (`factored`) as its eigenpairs of largest
@@ -263,6 +245,39 @@ impl Workloads {
             ),
         })
     }
+}
+
+/// Times `runs` epochs of one fit on `device` after one warm-up epoch (per-epoch seconds from
+/// the training loop: the steps only, not the setup), and the mean training loss of the last
+/// epoch (penalties included), so that a faster variant can be seen to train alike.
+///
+/// # Errors
+/// Parameters that do not check, training errors.
+pub(crate) fn epochs_of_fit(
+    params: SimecParams,
+    x: &simec::Matrix,
+    targets: &simec::Matrix,
+    s_ll: SllTarget<'_>,
+    runs: usize,
+    device: &burn::tensor::Device,
+) -> Result<(Vec<f64>, f64)> {
+    let mut secs = Vec::new();
+    let mut loss = f64::NAN;
+    params.epochs(runs + 1).check()?.fit_with_callback(
+        x,
+        targets,
+        Some(s_ll),
+        device,
+        &mut |r| {
+            eprintln!(
+                "[bench]   epoch {}/{}: {:.3} s, loss {:.6}",
+                r.epoch, r.epochs, r.seconds, r.loss
+            );
+            secs.push(r.seconds);
+            loss = r.loss;
+        },
+    )?;
+    Ok((secs[1..].to_vec(), loss))
 }
 
 /// `s_ll` (`[n, n]`) dense, or (`factored`) its eigenpairs down to a relative residual of 1e-6.

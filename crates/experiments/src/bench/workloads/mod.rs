@@ -352,6 +352,7 @@ impl Workloads {
             "fig3_2hl_2points_intraop" => self.fig3_two_points(false),
             "fig3_2hl_2points_pointpar" => self.fig3_two_points(true),
             "fig4_n8000_epoch" => self.fig4_epoch(),
+            "fig4_missing_f09_epoch" => self.fig4_missing_epoch(),
             "fig7_stacked_d100_epoch" => self.fig7_epoch(false),
             "fig7_stacked_d100_epoch_s1factored" => self.fig7_epoch(true),
             "eigen_top10_8000" => self.eigen_top(false),

@@ -83,6 +83,7 @@ pub mod regularizers;
 mod restore;
 mod sll_factors;
 mod streamed;
+mod streamed_masked;
 pub mod training;
 
 pub use algorithms::Simec;

@@ -12,6 +12,7 @@ use crate::hyperparams::SimecValidParams;
 use crate::model::SimecNet;
 use crate::sll_factors::SllFactors;
 use crate::streamed::{w_times_symmetric, STREAMED_MAX_D};
+use crate::streamed_masked::MaskedSll;
 use crate::training::data_loss;
 
 /// `sum(w^2)` (an L2 penalty without its strength).
@@ -111,6 +112,29 @@ fn closed_form_given_ws(w: Tensor<2>, mut ws: Tensor<2>, mean_s2: f64) -> Tensor
         .add_scalar(mean_s2) // [1]
 }
 
+/// [`s_ll_elementwise`] with a mask, computed on the host in one pass over S_ll
+/// ([`MaskedSll`], used on the CPU backend, where the host memory is the device's): the same
+/// value and gradient up to f32 rounding, without the `n x n` temporaries of the tensor form.
+/// The gradient is injected as that of `t - detach(t) + V` with `t = sum(W o G)`, `G = dV/dW`
+/// constant.
+///
+/// # Errors
+/// [`SimecError::Device`] when `W` cannot be read back.
+pub(crate) fn s_ll_masked_streamed(w: Tensor<2>, s: &MaskedSll) -> Result<Tensor<1>, SimecError> {
+    let [d, n] = w.dims();
+    debug_assert_eq!(n, s.n());
+    let plain = w.clone().inner();
+    let device = plain.device();
+    let w_host = Matrix::from_tensor(plain)?; // [d, n]
+    let (value, grad) = s.value_and_grad(w_host.data(), d);
+    let mut grad = Tensor::<2>::from_data(TensorData::new(grad, [d, n]), &device); // [d, n]
+    if w.is_autodiff() {
+        grad = grad.autodiff();
+    }
+    let t = (w * grad).sum(); // [1]; d/dW = dV/dW
+    Ok((t.clone() - t.detach()).add_scalar(value)) // [1] value V
+}
+
 /// The S_ll term of the paper's Keras code (`simec.py`, `LastLayerReg`), forming `W^T W`
 /// (`[n, n]`): `K.mean(masked_mse(S_ll, W^T W))`, i.e. per row `i` of S_ll
 /// `sum_c mask_ic (S_ic - (W^T W)_ic)^2 / max(sum_c mask_ic, 1)`, then the mean over the `n`
@@ -135,6 +159,8 @@ enum SllSlice {
     Streamed { s_sym: Arc<[f32]>, mean_s2: f64 },
     /// Some entries missing: the masked elementwise form.
     Masked { s: Tensor<2>, mask: Box<TargetMask> },
+    /// Some entries missing, CPU (flex) backend: the masked form in one pass on the host.
+    HostMasked(Arc<MaskedSll>),
     /// Factored `U diag(lambda) U^T`.
     Factored(Box<FactoredSlice>),
 }
@@ -167,8 +193,8 @@ impl Penalty {
     /// or factors of `n` rows per slice); it is uploaded only when `s_ll_reg > 0`. A dense slice
     /// without NaN uses [`s_ll_closed_form`] ([`s_ll_closed_form_streamed`] on the CPU (flex)
     /// backend for `embedding_dim <= 32`, where it keeps S_ll in host memory), one with NaN uses
-    /// [`s_ll_elementwise`] with
-    /// its mask (always burn's tensors), a factored one [`s_ll_factored`].
+    /// [`s_ll_elementwise`] with its mask (on the CPU backend the same term computed on the host,
+    /// `s_ll_masked_streamed`), a factored one [`s_ll_factored`].
     pub fn new(
         params: &SimecValidParams,
         n_targets: usize,
@@ -178,13 +204,14 @@ impl Penalty {
         // On the CPU backend the host memory is the device's: W S is streamed there while the
         // product is bound by reading S (small d).
         let d = params.embedding_dim();
-        let streamed = device.clone().without_autodiff() == Device::flex() && d <= STREAMED_MAX_D;
+        let host = device.clone().without_autodiff() == Device::flex();
+        let streamed = host && d <= STREAMED_MAX_D;
         let slices = match s_ll {
             Some(target) if params.s_ll_reg() > 0.0 => target
                 .as_slice()
                 .iter()
                 .map(|part| match part {
-                    SllPart::Dense(s) => upload_slice(s, streamed, device),
+                    SllPart::Dense(s) => upload_slice(s, host, streamed, device),
                     SllPart::Factored(f) => upload_factors(f, device),
                 })
                 .collect(),
@@ -220,6 +247,7 @@ impl Penalty {
                     s_ll_closed_form_streamed(w, s_sym, *mean_s2)?
                 }
                 SllSlice::Masked { s, mask } => s_ll_elementwise(w, s.clone(), Some(mask)),
+                SllSlice::HostMasked(s) => s_ll_masked_streamed(w, s)?,
                 SllSlice::Factored(f) => {
                     s_ll_factored(w, f.u.clone(), f.scaled_ut.clone(), f.mean_s2)
                 }
@@ -286,10 +314,14 @@ impl Penalty {
     }
 }
 
-fn upload_slice(s: &Matrix, streamed: bool, device: &Device) -> SllSlice {
+/// One dense slice: masked when it holds NaN (on the host when `host`), else the closed form
+/// (streamed on the host when `streamed`).
+fn upload_slice(s: &Matrix, host: bool, streamed: bool, device: &Device) -> SllSlice {
     let n = s.rows();
     let data = s.data();
-    if data.iter().any(|v| v.is_nan()) {
+    if host && data.iter().any(|v| v.is_nan()) {
+        SllSlice::HostMasked(Arc::new(MaskedSll::new(data, n)))
+    } else if data.iter().any(|v| v.is_nan()) {
         let (filled, mask) = fill_and_mask(s);
         SllSlice::Masked {
             s: Tensor::from_data(TensorData::new(filled, [n, n]), device),

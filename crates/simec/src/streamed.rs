@@ -39,34 +39,7 @@ pub(crate) fn w_times_symmetric(w: &[f32], s: &[f32], d: usize, n: usize) -> Vec
         .for_each(|(block, out)| {
             let r0 = block * BLOCK_ROWS;
             let rows = out.len() / d;
-            let s_rows = &s[r0 * n..(r0 + rows) * n]; // [rows, n]
-                                                      // SAFETY: `out` holds `rows x d` f32 (row stride d, column stride 1); `s_rows` holds
-                                                      // `rows x n` (row stride n, column stride 1); `w` read as `W^T` is `n x d` with row
-                                                      // stride 1 and column stride n, all within `w`'s `d * n` values. No aliasing: `out`
-                                                      // is this task's own chunk.
-            unsafe {
-                gemm::gemm(
-                    rows,
-                    d,
-                    n,
-                    out.as_mut_ptr(),
-                    1,
-                    d as isize,
-                    false,
-                    s_rows.as_ptr(),
-                    1,
-                    n as isize,
-                    w.as_ptr(),
-                    n as isize,
-                    1,
-                    0.0f32,
-                    1.0f32,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            rows_times_wt(out, &s[r0 * n..(r0 + rows) * n], w, d, n);
         });
     let mut ws = vec![0.0f32; d * n]; // [d, n]
     for (i, row) in swt.chunks_exact(d).enumerate() {
@@ -75,6 +48,70 @@ pub(crate) fn w_times_symmetric(w: &[f32], s: &[f32], d: usize, n: usize) -> Vec
         }
     }
     ws
+}
+
+/// `out = A W^T` (`[rows, d]`, row-major) of `a` (`[rows, n]`, row-major) and `w` (`[d, n]`,
+/// row-major), single-threaded (callers parallelize over row blocks).
+///
+/// # Panics
+/// If `w.len() != d * n`, `a.len()` is not a multiple of `n` or `out.len() != rows * d`.
+pub(crate) fn rows_times_wt(out: &mut [f32], a: &[f32], w: &[f32], d: usize, n: usize) {
+    assert_eq!(w.len(), d * n, "W must be d x n");
+    let rows = a.len().checked_div(n).unwrap_or(0);
+    assert_eq!(a.len(), rows * n, "A must be rows x n");
+    assert_eq!(out.len(), rows * d, "out must be rows x d");
+    // SAFETY: `out` holds `rows x d` f32 (row stride d, column stride 1); `a` holds `rows x n`
+    // (row stride n, column stride 1); `w` read as `W^T` is `n x d` with row stride 1 and column
+    // stride n, all within `w`'s `d * n` values (checked above). `out` is a unique borrow.
+    unsafe {
+        product(
+            [rows, d, n],
+            out.as_mut_ptr(),
+            d,
+            (a.as_ptr(), 1, n as isize),
+            (w.as_ptr(), n as isize, 1),
+        );
+    }
+}
+
+/// `dst = lhs rhs` for an `[m, k]` lhs and a `[k, n]` rhs given as (pointer, column stride, row
+/// stride), into the row-major `dst` (`[m, n]`, row stride `dst_rs`), single-threaded, with
+/// the `gemm` crate (burn's flex matmul kernel, runtime SIMD dispatch).
+///
+/// # Safety
+/// Every strided element of `lhs` and `rhs` is readable, `dst` holds `m` rows of stride `dst_rs`
+/// and is not aliased.
+pub(crate) unsafe fn product(
+    [m, n, k]: [usize; 3],
+    dst: *mut f32,
+    dst_rs: usize,
+    lhs: (*const f32, isize, isize),
+    rhs: (*const f32, isize, isize),
+) {
+    // SAFETY: upheld by the caller.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst,
+            1,
+            dst_rs as isize,
+            false,
+            lhs.0,
+            lhs.1,
+            lhs.2,
+            rhs.0,
+            rhs.1,
+            rhs.2,
+            0.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
 }
 
 #[cfg(test)]

@@ -117,7 +117,9 @@ impl Figure for Fig4MissingProfile {
     /// 1: the masked S_ll term is the Keras per-row masked mean (was one global count).
     /// 2: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
     /// summation order; issue 18).
-    const NUMERICS_REVISION: u32 = 2;
+    /// 3: the masked S_ll term is computed on the host in one pass over S_ll on the CPU backend
+    /// (same objective, float summation order; issue 18).
+    const NUMERICS_REVISION: u32 = 3;
     type Setup = MissingSetup;
     type Key = MissingTask;
 

@@ -39,29 +39,34 @@ impl MaskedSll {
     /// If `s.len() != n * n` (internal callers uphold it).
     pub(crate) fn new(s: &[f32], n: usize) -> Self {
         assert_eq!(s.len(), n * n, "S_ll must be n x n");
-        let mut a = vec![0.0f32; n * n]; // [n, n] per-row weights, 0 where missing
-        let mut a_s = vec![0.0f32; n * n]; // [n, n] A o S
+        // Row weights 1 / max(#present, 1); A_ij = weight_i where S_ij is present, else 0.
+        let weights: Vec<f32> = s
+            .chunks_exact(n.max(1))
+            .map(|row| 1.0 / (row.iter().filter(|v| !v.is_nan()).count() as f32).max(1.0))
+            .collect();
+        let a = |i: usize, j: usize| -> (f32, f32) {
+            let v = s[i * n + j];
+            if v.is_nan() {
+                (0.0, 0.0)
+            } else {
+                (weights[i], weights[i] * v)
+            }
+        }; // (A_ij, (A o S)_ij)
+        let mut p = vec![0.0f32; n * n]; // [n, n]
+        let mut q = vec![0.0f32; n * n]; // [n, n]
         let mut c = 0.0f64;
         for i in 0..n {
-            let row = &s[i * n..(i + 1) * n];
-            let present = row.iter().filter(|v| !v.is_nan()).count();
-            let weight = 1.0 / (present as f32).max(1.0);
-            for (j, &v) in row.iter().enumerate() {
-                if !v.is_nan() {
-                    a[i * n + j] = weight;
-                    a_s[i * n + j] = weight * v;
-                    c += weight as f64 * (v as f64) * (v as f64);
+            for j in 0..n {
+                let ((a_ij, as_ij), (a_ji, as_ji)) = (a(i, j), a(j, i));
+                p[i * n + j] = a_ij + a_ji;
+                q[i * n + j] = as_ij + as_ji;
+                if a_ij != 0.0 {
+                    let v = s[i * n + j] as f64;
+                    c += a_ij as f64 * v * v;
                 }
             }
         }
-        let symmetric =
-            |m: &[f32]| -> Vec<f32> { (0..n * n).map(|k| m[k] + m[(k % n) * n + k / n]).collect() };
-        Self {
-            n,
-            p: symmetric(&a),
-            q: symmetric(&a_s),
-            c,
-        }
+        Self { n, p, q, c }
     }
 
     /// Order `n` of S_ll.

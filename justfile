@@ -49,13 +49,13 @@ check-regression *ARGS: build
 compare REF NEW *ARGS: build
     target/release/compare {{REF}} {{NEW}} {{ARGS}}
 
-# Mutation testing (cargo-mutants, .cargo/mutants.toml; not in CI, hours): centering, kPCA, ridge, regularizers, loss; see results/mutants/SUMMARY.md.
+# Mutation testing (cargo-mutants, .cargo/mutants.toml; not in CI, hours): centering, kPCA, ridge, regularizers (and their host kernels), loss; see results/mutants/SUMMARY.md.
 check-mutants OUT="/tmp/simec-mutants":
     command -v cargo-mutants >/dev/null || cargo install --locked cargo-mutants
     # Mutants are applied in place in a copy of this tree (`cp -a` keeps target/'s timestamps, so the built dependencies stay fresh).
     rm -rf {{OUT}} && mkdir -p {{OUT}} && cp -a . {{OUT}}/tree && rm -rf {{OUT}}/tree/.git
     -cd {{OUT}}/tree && nice -n 10 cargo mutants --in-place --timeout 300 --build-timeout 1800 -o {{OUT}}/baselines -f crates/baselines/src/center.rs -f crates/baselines/src/kpca.rs -f 'crates/baselines/src/ridge/*.rs' -C --lib -C --test=kpca -C --test=ridge -C --test=spectral -- -- --skip large_top_k_and_bottom_k_agree_with_dsyevr --skip full_decomposition --skip top_k_and_bottom_k_match
-    -cd {{OUT}}/tree && nice -n 10 cargo mutants --in-place --timeout 600 --build-timeout 3600 -o {{OUT}}/simec -f crates/simec/src/regularizers.rs -f crates/simec/src/training.rs -C --lib -C --test=fit -C --test=extensions
+    -cd {{OUT}}/tree && nice -n 10 cargo mutants --in-place --timeout 600 --build-timeout 3600 -o {{OUT}}/simec -f crates/simec/src/regularizers.rs -f crates/simec/src/streamed.rs -f crates/simec/src/streamed_masked.rs -f crates/simec/src/training.rs -C --lib -C --test=fit -C --test=extensions
     cat {{OUT}}/*/mutants.out/missed.txt
 
 # Regenerate the quick-profile references in results/quick/ (on purpose: see README).
@@ -131,6 +131,11 @@ bench-scaling *ARGS: build
 # The same workloads in PyTorch CPU / SciPy / NumPy into results/bench-pytorch.csv (PYTHON=... just bench-pytorch).
 bench-pytorch *ARGS:
     ${PYTHON:-python3} bench/pytorch_reference.py {{ARGS}}
+
+# The n-scaling sweep of the original PyTorch SimEc's dense path (bench/pytorch_scaling.py; PYTHON as above) into results/scaling-pytorch.csv, then figures/scaling.png redrawn with it.
+bench-pytorch-scaling *ARGS: build
+    ${PYTHON:-python3} bench/pytorch_scaling.py {{ARGS}}
+    target/release/bench --scaling-redraw
 
 # Figure 5, MNIST 0/7 Simpson embeddings (scatter plots, spectrum): `just fig5_simpson` (paper profile), `just fig5_simpson quick`.
 fig5_simpson *ARGS: build

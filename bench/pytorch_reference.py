@@ -215,7 +215,8 @@ def make_simec(torch, dim_in, hidden, d, k_total):
 
 def time_simec_epochs(torch, x, s, s_ll_list, hidden, d, lr, l2, l2_emb, l2_out, s_ll_reg,
                       orth_reg, runs, dataloader, warm_steps):
-    """Seconds of `runs` full training epochs, after `warm_steps` warm-up steps."""
+    """Seconds of `runs` full training epochs, after `warm_steps` warm-up steps, and the mean
+    training loss of the last epoch."""
     torch.manual_seed(42)
     m, k_total = s.shape
     slices = len(s_ll_list)
@@ -264,16 +265,17 @@ def time_simec_epochs(torch, x, s, s_ll_list, hidden, d, lr, l2, l2_emb, l2_out,
         if i >= warm_steps:
             break
         step(xb, sb)
-    times = []
+    times, loss = [], float("nan")
     for e in range(runs):
         t = time.perf_counter()
         total = 0.0
         for xb, sb in batches():
             total += step(xb, sb) * len(xb)
         times.append(time.perf_counter() - t)
-        print(f"[bench-pytorch]   epoch {e + 1}/{runs}: {times[-1]:.3f} s, loss {total / m:.6f}",
+        loss = total / m
+        print(f"[bench-pytorch]   epoch {e + 1}/{runs}: {times[-1]:.3f} s, loss {loss:.6f}",
               file=sys.stderr)
-    return times
+    return times, loss
 
 
 # ----------------------------------------------------------------------------------------------
@@ -363,8 +365,8 @@ class Bench:
                default_runs, size, data, slices):
         m, k_total = s.shape
         runs = self.runs(default_runs)
-        t = time_simec_epochs(self.torch, x, s, sll, hidden, d, lr, l2, l2_emb, l2_out,
-                              s_ll_reg, orth_reg, runs, self.args.dataloader, warm_steps=20)
+        t, _ = time_simec_epochs(self.torch, x, s, sll, hidden, d, lr, l2, l2_emb, l2_out,
+                                 s_ll_reg, orth_reg, runs, self.args.dataloader, warm_steps=20)
         flops = simec_epoch_flops(m, 32, [x.shape[1]] + hidden + [d], k_total,
                                   k_total // slices, slices, s_ll_reg > 0, orth_reg > 0)
         loader = "DataLoader(shuffle=True)" if self.args.dataloader else "indexing a permutation"

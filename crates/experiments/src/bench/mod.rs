@@ -92,6 +92,10 @@ pub struct BenchArgs {
     /// in its own process so that its peak memory is its own).
     #[arg(long, hide = true)]
     pub scaling_row: Option<String>,
+    /// Instead of measuring: redraw figures/scaling.png from results/scaling.csv and, when it
+    /// exists, the PyTorch sweep's results/scaling-pytorch.csv (`just bench-pytorch-scaling`).
+    #[arg(long, conflicts_with_all = ["scaling", "scaling_row"])]
+    pub scaling_redraw: bool,
 }
 
 /// The 1-minute load average from `/proc/loadavg` (NaN when unavailable).
@@ -256,7 +260,7 @@ fn measure_row(
 /// # Errors
 /// Unknown benchmark names, an unusable backend, workload failures, an unwritable output.
 pub fn run(args: &BenchArgs) -> Result<()> {
-    if args.scaling || args.scaling_row.is_some() {
+    if args.scaling || args.scaling_row.is_some() || args.scaling_redraw {
         return scaling::run(args);
     }
     if args.list {

@@ -180,6 +180,15 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     if let Some(spec) = &args.scaling_row {
         return run_row(spec, &args.backend);
     }
+    if args.scaling_redraw {
+        let results = repo_root().join("results");
+        let csv = args
+            .out
+            .clone()
+            .unwrap_or_else(|| results.join("scaling.csv"));
+        let rows = read_rows(&csv)?;
+        return draw_figure(&rows);
+    }
     let ns = if args.scaling_ns.is_empty() {
         SCALING_NS.to_vec()
     } else {
@@ -232,17 +241,36 @@ pub fn run_sweep(ns: &[usize], backend: &crate::cli::BackendArg, out: &Path) -> 
             write_rows(out, &rows)?;
         }
     }
+    println!("wrote {}", out.display());
+    draw_figure(&rows)
+}
+
+/// Rows of a scaling CSV (`results/scaling.csv` or the PyTorch sweep's, same schema).
+///
+/// # Errors
+/// An unreadable file, or a row that does not parse (named by its line).
+pub fn read_rows(path: &Path) -> Result<Vec<ScalingRow>> {
+    let mut r = csv::Reader::from_path(path)
+        .with_context(|| format!("reading the scaling CSV {}", path.display()))?;
+    r.deserialize()
+        .enumerate()
+        .map(|(i, row)| row.with_context(|| format!("{}: row on line {}", path.display(), i + 2)))
+        .collect()
+}
+
+/// Draws `figures/scaling.{svg,png}` from `rows` and, when `results/scaling-pytorch.csv`
+/// exists, the PyTorch sweep's rows (`bench/pytorch_scaling.py`).
+fn draw_figure(rows: &[ScalingRow]) -> Result<()> {
+    let pytorch_csv = repo_root().join("results").join("scaling-pytorch.csv");
+    let pytorch = if pytorch_csv.exists() {
+        read_rows(&pytorch_csv)?
+    } else {
+        Vec::new()
+    };
     let figures = repo_root().join("figures");
-    draw(
-        &rows,
-        &figures.join("scaling.svg"),
-        &figures.join("scaling.png"),
-    )?;
-    println!(
-        "wrote {} and {}",
-        out.display(),
-        figures.join("scaling.png").display()
-    );
+    let png = figures.join("scaling.png");
+    draw(rows, &pytorch, &figures.join("scaling.svg"), &png)?;
+    println!("wrote {}", png.display());
     Ok(())
 }
 
@@ -276,44 +304,50 @@ pub fn loglog_slope(points: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// Two log-log panels: epoch seconds and peak memory over n, dense and factored, each with a
-/// dashed reference line of slope 2 (dense) or 1 (factored) through its last point.
-fn draw(rows: &[ScalingRow], svg: &Path, png: &Path) -> Result<()> {
-    let series = |path: &str, value: &dyn Fn(&ScalingRow) -> f64| -> Vec<(f64, f64)> {
+/// dashed reference line of slope 2 (dense) or 1 (factored) through its last point, and the
+/// original PyTorch SimEc's dense rows (`pytorch`) when there are any.
+fn draw(rows: &[ScalingRow], pytorch: &[ScalingRow], svg: &Path, png: &Path) -> Result<()> {
+    let points = |rows: &[ScalingRow], path: &str, value: &dyn Fn(&ScalingRow) -> f64| {
         rows.iter()
             .filter(|r| r.path == path)
             .map(|r| (r.n as f64, value(r)))
-            .collect()
+            .collect::<Vec<_>>()
     };
-    let reference = |points: &[(f64, f64)], slope: f64| -> Vec<(f64, f64)> {
-        let Some(&(x1, y1)) = points.last() else {
+    let reference = |pts: &[(f64, f64)], slope: f64| -> Vec<(f64, f64)> {
+        let Some(&(x1, y1)) = pts.last() else {
             return Vec::new();
         };
-        points
-            .iter()
+        pts.iter()
             .map(|&(x, _)| (x, y1 * (x / x1).powf(slope)))
             .collect()
     };
     let panel = |title: &str, y_label: &str, value: &dyn Fn(&ScalingRow) -> f64| {
-        let dense = series("dense", value);
-        let factored = series("factored", value);
+        let dense = points(rows, "dense", value);
+        let factored = points(rows, "factored", value);
         let label = |name: &str, pts: &[(f64, f64)]| match loglog_slope(pts) {
             Some(s) => format!("{name} (slope {s:.2})"),
             None => name.to_string(),
         };
+        let mut lines = vec![
+            LineSeries::solid(label("dense S_ll", &dense), dense.clone(), 0),
+            LineSeries::solid(
+                label(&format!("factored, r = {FACTORED_RANK}"), &factored),
+                factored.clone(),
+                1,
+            ),
+            LineSeries::dashed("O(n^2)", reference(&dense, 2.0), 0),
+            LineSeries::dashed("O(n)", reference(&factored, 1.0), 1),
+        ];
+        let original = points(pytorch, "dense", value);
+        if !original.is_empty() {
+            let name = label("original PyTorch SimEc, dense", &original);
+            lines.push(LineSeries::solid(name, original, 2));
+        }
         LinePlot {
             title: title.into(),
             x_label: "n (targets; S_ll is n x n)".into(),
             y_label: y_label.into(),
-            series: vec![
-                LineSeries::solid(label("dense S_ll", &dense), dense.clone(), 0),
-                LineSeries::solid(
-                    label(&format!("factored, r = {FACTORED_RANK}"), &factored),
-                    factored.clone(),
-                    1,
-                ),
-                LineSeries::dashed("O(n^2)", reference(&dense, 2.0), 0),
-                LineSeries::dashed("O(n)", reference(&factored, 1.0), 1),
-            ],
+            series: lines,
             log_x: true,
             log_y: true,
             ..LinePlot::default()
@@ -357,6 +391,43 @@ mod tests {
         let linear: Vec<(f64, f64)> = [10.0, 100.0].map(|x| (x, 0.5 * x)).to_vec();
         assert!((loglog_slope(&linear).unwrap() - 1.0).abs() < 1e-12);
         assert_eq!(loglog_slope(&[(1.0, 1.0)]), None);
+    }
+
+    #[test]
+    fn scaling_csv_round_trips_and_a_bad_row_is_named_by_its_line() {
+        let dir = std::env::temp_dir().join(format!("simec-scaling-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("scaling.csv");
+        let row = ScalingRow {
+            path: "dense".into(),
+            n: 1000,
+            rank: None,
+            steps: STEPS,
+            repeats: REPEATS,
+            steps_s: 0.1,
+            min_s: 0.09,
+            max_s: 0.11,
+            epoch_s: 1.25,
+            peak_rss_bytes: 1 << 20,
+            loss: 0.5,
+            backend: "pytorch-cpu".into(),
+            threads: 2,
+            load_before: 0.1,
+            load_after: 0.2,
+            git_commit: "abc".into(),
+            machine: "cpu (2 cpus)".into(),
+            date: "2026-11-30T00:00:00Z".into(),
+        };
+        write_rows(&path, &[row.clone(), row.clone()]).unwrap();
+        assert_eq!(read_rows(&path).unwrap(), vec![row.clone(), row]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let broken = text
+            .replacen(",1000,", ",n/a,", 2)
+            .replacen(",n/a,", ",1000,", 1);
+        std::fs::write(&path, broken).unwrap();
+        let e = format!("{:#}", read_rows(&path).unwrap_err());
+        assert!(e.contains("line 3"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -319,9 +319,10 @@ impl Penalty {
 fn upload_slice(s: &Matrix, host: bool, streamed: bool, device: &Device) -> SllSlice {
     let n = s.rows();
     let data = s.data();
-    if host && data.iter().any(|v| v.is_nan()) {
+    let masked = data.iter().any(|v| v.is_nan());
+    if masked && host {
         SllSlice::HostMasked(Arc::new(MaskedSll::new(data, n)))
-    } else if data.iter().any(|v| v.is_nan()) {
+    } else if masked {
         let (filled, mask) = fill_and_mask(s);
         SllSlice::Masked {
             s: Tensor::from_data(TensorData::new(filled, [n, n]), device),

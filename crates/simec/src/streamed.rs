@@ -41,13 +41,18 @@ pub(crate) fn w_times_symmetric(w: &[f32], s: &[f32], d: usize, n: usize) -> Vec
             let rows = out.len() / d;
             rows_times_wt(out, &s[r0 * n..(r0 + rows) * n], w, d, n);
         });
-    let mut ws = vec![0.0f32; d * n]; // [d, n]
-    for (i, row) in swt.chunks_exact(d).enumerate() {
+    transposed_scaled(&swt, d, n, 1.0) // [d, n]
+}
+
+/// `scale * A^T` (`[d, n]`, row-major) of `a` (`[n, d]`, row-major).
+pub(crate) fn transposed_scaled(a: &[f32], d: usize, n: usize, scale: f32) -> Vec<f32> {
+    let mut t = vec![0.0f32; d * n]; // [d, n]
+    for (i, row) in a.chunks_exact(d.max(1)).enumerate() {
         for (j, &v) in row.iter().enumerate() {
-            ws[j * n + i] = v;
+            t[j * n + i] = scale * v;
         }
     }
-    ws
+    t
 }
 
 /// `out = A W^T` (`[rows, d]`, row-major) of `a` (`[rows, n]`, row-major) and `w` (`[d, n]`,

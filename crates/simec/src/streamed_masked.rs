@@ -15,7 +15,7 @@
 
 use rayon::prelude::*;
 
-use crate::streamed::{product, rows_times_wt};
+use crate::streamed::{product, rows_times_wt, transposed_scaled};
 
 /// Rows of S_ll per task (as [`crate::streamed`]).
 const BLOCK_ROWS: usize = 32;
@@ -105,14 +105,7 @@ impl MaskedSll {
             })
             .collect();
         let value = (self.c + sums.iter().sum::<f64>()) / n as f64;
-        let scale = -2.0 / n as f32;
-        let mut grad = vec![0.0f32; d * n]; // [d, n]
-        for (i, row) in fwt.chunks_exact(d).enumerate() {
-            for (j, &v) in row.iter().enumerate() {
-                grad[j * n + i] = scale * v;
-            }
-        }
-        (value, grad)
+        (value, transposed_scaled(&fwt, d, n, -2.0 / n as f32)) // [d, n]
     }
 }
 

@@ -101,8 +101,27 @@ pub struct Fig7Setup {
     x: simec::Matrix,
     eig: baselines::Eigen,
     parts: NormalizedParts,
-    /// S1's S_ll factored as the profile's `s1_s_ll_approx` asks (`None`: dense).
-    s1_factors: Option<SllInput>,
+    /// The S_ll of S1, S2 and S1 + S2 (in [`Part`] order) factored as the profile asks for that
+    /// part (`None`: dense).
+    factors: [Option<SllInput>; 3],
+}
+
+impl Fig7Setup {
+    /// `part`'s factored S_ll, or `None` (dense).
+    fn factors(&self, part: Part) -> Option<&SllInput> {
+        self.factors[part_index(part)].as_ref()
+    }
+}
+
+/// The parts whose S_ll a profile can factor, in the order of [`Fig7Setup::factors`].
+const SLL_PARTS: [Part; 3] = [Part::S1, Part::S2, Part::Sum];
+
+fn part_index(part: Part) -> usize {
+    match part {
+        Part::S1 => 0,
+        Part::S2 => 1,
+        Part::Sum => 2,
+    }
 }
 
 fn eigen_series(part: Part) -> SeriesId {
@@ -178,15 +197,19 @@ impl Figure for Fig7Profile {
         let parts = normalized_parts(&eig).context("normalizing S1 and S2")?;
         notes.push(parts.summary());
         let x = to_simec(&data.x); // [m, 784]
-        let s1_factors = s1_s_ll(self, &eig, &parts)?;
-        if let Some(f) = &s1_factors {
-            notes.push(format!("S_ll of S1: {}", f.describe()));
+        let mut factors = [None, None, None];
+        for part in SLL_PARTS {
+            let f = part_s_ll(self, &eig, &parts, part)?;
+            if let Some(f) = &f {
+                notes.push(format!("S_ll of {}: {}", part.name(), f.describe()));
+            }
+            factors[part_index(part)] = f;
         }
         let setup = Fig7Setup {
             x,
             eig,
             parts,
-            s1_factors,
+            factors,
         };
         Ok((setup, notes))
     }
@@ -234,25 +257,49 @@ impl Figure for Fig7Profile {
     }
 }
 
-/// S1's S_ll (its leading `n x n` block) factored as `p.s1_s_ll_approx` asks, or `None` (dense, or
-/// no s_ll term). With `n = m` the factors are S1's own eigenpairs, the positive pairs of S scaled
-/// as in [`normalized_parts`] (no second eigendecomposition); otherwise the block is factored.
-fn s1_s_ll(
+/// `part`'s S_ll (the leading `n x n` block of S1, S2 or S1 + S2) factored as the profile asks
+/// for it, or `None` (dense, or no s_ll term). With `n = m` the factors are the part's own
+/// eigenpairs, taken from S's eigenpairs scaled as in [`normalized_parts`] (no second
+/// eigendecomposition), kept by largest `|lambda|`; otherwise the block is factored.
+fn part_s_ll(
     p: &Fig7Profile,
     eig: &baselines::Eigen,
     parts: &NormalizedParts,
+    part: Part,
 ) -> Result<Option<SllInput>> {
-    let approx = p.s1_s_ll_approx;
+    let approx = p.s_ll_approx(part);
     if approx == baselines::SllApprox::Dense || p.simec.model().s_ll_reg() <= 0.0 {
         return Ok(None);
     }
     let (m, n) = (parts.s1.nrows(), p.simec.n_targets);
     if n < m {
-        return Ok(Some(SllInput::of_block(&parts.s1, n, approx)?));
+        let sum;
+        let s = match part {
+            Part::Sum => {
+                sum = parts.sum(); // [m, m]
+                &sum
+            }
+            _ => part_matrix(parts, part),
+        };
+        return Ok(Some(SllInput::of_block(s, n, approx)?));
     }
-    let positive = eig.values.iter().filter(|&&l| l > 0.0).count();
-    let pairs = part_eigen(eig, &parts.norm, Part::S1, positive)?; // [m, positive]
-    let mean_s2 = parts.s1.iter().map(|v| v * v).sum::<f64>() / (m as f64 * m as f64);
+    // The part's nonzero eigenpairs: every eigenvalue of S of the part's sign (both for S1 + S2).
+    let nonzero = eig
+        .values
+        .iter()
+        .filter(|&&l| parts.norm.part_eigenvalue(part, l) > 0.0)
+        .count();
+    let pairs = part_eigen(eig, &parts.norm, part, nonzero)?; // [m, nonzero]
+    let sum_sq: f64 = match part {
+        Part::Sum => parts
+            .s1
+            .iter()
+            .zip(&parts.s2)
+            .map(|(a, b)| (a + b).powi(2))
+            .sum(),
+        _ => part_matrix(parts, part).iter().map(|v| v * v).sum(),
+    };
+    let mean_s2 = sum_sq / (m as f64 * m as f64);
     let low_rank = baselines::low_rank_from_eigen(&pairs, approx, mean_s2)?
         .context("a non-dense S_ll choice gave no factors")?;
     SllInput::from_low_rank(&low_rank).map(Some)
@@ -284,10 +331,7 @@ fn train(
     if p.simec.model().s_ll_reg() <= 0.0 {
         return TrainedSimec::fit(params, x, &targets, None, &step.ctx.device, step.progress);
     }
-    let factored = |kind: Part| match &step.setup.s1_factors {
-        Some(f) if kind == Part::S1 => Some(f.part()),
-        _ => None,
-    };
+    let factored = |kind: Part| step.setup.factors(kind).map(SllInput::part);
     let targets_are_s_ll = slices.len() == 1 && n == x.rows();
     let dense: Vec<Option<simec::Matrix>> = kinds
         .iter()
@@ -360,4 +404,98 @@ pub fn fig7_panels(rows: &[ResultRow], paper: &[RefRow]) -> Vec<LinePlot> {
             line_panel(rows, paper, &ids, style, |x| x, axes)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A profile with all `n = m` columns as targets and an s_ll term, each part's S_ll as given.
+    fn profile(m: usize, s1: &str, s2: &str, sum: &str) -> Fig7Profile {
+        toml::from_str(&format!(
+            "m = {m}\nseed = 1\nembedding_dims = [2]\ns1_s_ll_approx = \"{s1}\"\n\
+             s2_s_ll_approx = \"{s2}\"\nsum_s_ll_approx = \"{sum}\"\n\
+             [simec]\nhidden = []\nlearning_rate = 0.001\nepochs = 1\nbatch_size = 4\n\
+             n_targets = {m}\ns_ll_reg = 1.0\nl2_reg = 0.0\nl2_reg_emb = 0.0\nl2_reg_out = 0.0\n"
+        ))
+        .unwrap()
+    }
+
+    /// An indefinite symmetric `[m, m]` matrix's full decomposition and its normalized parts.
+    fn parts(m: usize) -> (baselines::Eigen, NormalizedParts) {
+        let a = DMatrix::from_fn(m, m, |i, j| ((i * 7 + j * 3) % 11) as f64 - 5.0);
+        let s = &a + a.transpose(); // [m, m]
+        let eig = baselines::symmetric_eigen_full(&s).unwrap();
+        let parts = normalized_parts(&eig).unwrap();
+        (eig, parts)
+    }
+
+    /// `U diag(lambda) U^T` of factored input, `[n, n]`.
+    fn rebuilt(input: &SllInput) -> (DMatrix<f64>, f64) {
+        let SllInput::Factored { factors, .. } = input else {
+            panic!("expected factors, got {}", input.describe());
+        };
+        let u = factors.u();
+        let (n, r) = (u.rows(), u.cols());
+        let u = DMatrix::from_fn(n, r, |i, j| f64::from(u.get(i, j)));
+        let lambda = DMatrix::from_diagonal(&nalgebra::DVector::from_iterator(
+            r,
+            factors.lambda().iter().map(|&l| f64::from(l)),
+        ));
+        (&u * lambda * u.transpose(), factors.mean_s2())
+    }
+
+    #[test]
+    fn each_part_is_factored_from_its_own_eigenpairs() {
+        let m = 12;
+        let (eig, parts) = parts(m);
+        let p = profile(m, "residual:1e-9", "residual:1e-9", "residual:1e-9");
+        for (part, truth) in [
+            (Part::S1, parts.s1.clone()),
+            (Part::S2, parts.s2.clone()),
+            (Part::Sum, parts.sum()),
+        ] {
+            let input = part_s_ll(&p, &eig, &parts, part).unwrap().unwrap();
+            let (s, mean_s2) = rebuilt(&input);
+            let scale = truth.amax();
+            assert!(
+                (&s - &truth).amax() <= 1e-5 * scale,
+                "{}: factors rebuild it to {:e} (max |entry| {scale:e})",
+                part.name(),
+                (&s - &truth).amax()
+            );
+            let want = truth.iter().map(|v| v * v).sum::<f64>() / (m * m) as f64;
+            assert!((mean_s2 - want).abs() <= 1e-12 * want, "{}", part.name());
+        }
+    }
+
+    #[test]
+    fn a_rank_keeps_the_pairs_of_largest_magnitude_and_dense_gives_none() {
+        let m = 12;
+        let (eig, parts) = parts(m);
+        let p = profile(m, "dense", "rank:2", "rank:3");
+        assert!(part_s_ll(&p, &eig, &parts, Part::S1).unwrap().is_none());
+        for (part, r) in [(Part::S2, 2), (Part::Sum, 3)] {
+            let input = part_s_ll(&p, &eig, &parts, part).unwrap().unwrap();
+            let SllInput::Factored { factors, residual } = &input else {
+                panic!("expected factors");
+            };
+            assert_eq!(factors.rank(), r, "{}", part.name());
+            let mut want: Vec<f64> = eig
+                .values
+                .iter()
+                .map(|&l| parts.norm.part_eigenvalue(part, l))
+                .filter(|&l| l > 0.0)
+                .collect();
+            want.sort_by(|a, b| b.total_cmp(a));
+            for (got, want) in factors.lambda().iter().zip(&want) {
+                assert!(
+                    (f64::from(*got) - want).abs() <= 1e-6 * want,
+                    "{}",
+                    part.name()
+                );
+            }
+            assert!(*residual > 0.0 && *residual < 1.0, "{}", part.name());
+        }
+    }
 }

@@ -67,16 +67,33 @@ impl NonmetricProfile {
 #[serde(transparent)]
 pub struct Fig6Profile(pub NonmetricProfile);
 
-/// Figure 7's profile (`experiments/fig7_s1s2.toml`): a [`NonmetricProfile`] and how S1's S_ll
-/// enters the s_ll term.
+/// Figure 7's profile (`experiments/fig7_s1s2.toml`): a [`NonmetricProfile`] and how each
+/// part's S_ll enters the s_ll term.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(from = "Fig7Table")]
 pub struct Fig7Profile {
     /// The keys Figure 6 has too.
     pub base: NonmetricProfile,
     /// S1's S_ll (alone or as the stack's first slice): `"dense"` if absent; `"residual:1e-6"`
-    /// keeps all of its numerical rank (about 536 of 5000). S2 and S1 + S2 stay dense.
+    /// keeps all of its numerical rank (about 536 of 5000).
     pub s1_s_ll_approx: baselines::SllApprox,
+    /// S2's S_ll (alone or as the stack's second slice): `"dense"` if absent. S2 has numerical
+    /// rank about 4460 of 5000, so anything short of dense is a truncation (issue 18).
+    pub s2_s_ll_approx: baselines::SllApprox,
+    /// The S_ll of S1 + S2: `"dense"` if absent (numerical rank about 4992 of 5000).
+    pub sum_s_ll_approx: baselines::SllApprox,
+}
+
+impl Fig7Profile {
+    /// How `part`'s S_ll enters the s_ll term.
+    pub fn s_ll_approx(&self, part: crate::similarity::Part) -> baselines::SllApprox {
+        use crate::similarity::Part;
+        match part {
+            Part::S1 => self.s1_s_ll_approx,
+            Part::S2 => self.s2_s_ll_approx,
+            Part::Sum => self.sum_s_ll_approx,
+        }
+    }
 }
 
 /// The `[profiles.NAME]` table of `experiments/fig7_s1s2.toml`, as written.
@@ -89,6 +106,10 @@ struct Fig7Table {
     simec: SimecArch,
     #[serde(default, deserialize_with = "crate::sll::deserialize_approx")]
     s1_s_ll_approx: baselines::SllApprox,
+    #[serde(default, deserialize_with = "crate::sll::deserialize_approx")]
+    s2_s_ll_approx: baselines::SllApprox,
+    #[serde(default, deserialize_with = "crate::sll::deserialize_approx")]
+    sum_s_ll_approx: baselines::SllApprox,
 }
 
 impl From<Fig7Table> for Fig7Profile {
@@ -101,6 +122,8 @@ impl From<Fig7Table> for Fig7Profile {
                 simec: t.simec,
             },
             s1_s_ll_approx: t.s1_s_ll_approx,
+            s2_s_ll_approx: t.s2_s_ll_approx,
+            sum_s_ll_approx: t.sum_s_ll_approx,
         }
     }
 }

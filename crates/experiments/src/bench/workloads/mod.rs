@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{bail, Result};
+use baselines::SllApprox;
 use burn::prelude::*;
 use nalgebra::DMatrix;
 
@@ -353,8 +354,13 @@ impl Workloads {
             "fig3_2hl_2points_pointpar" => self.fig3_two_points(true),
             "fig4_n8000_epoch" => self.fig4_epoch(),
             "fig4_missing_f09_epoch" => self.fig4_missing_epoch(),
-            "fig7_stacked_d100_epoch" => self.fig7_epoch(false),
-            "fig7_stacked_d100_epoch_s1factored" => self.fig7_epoch(true),
+            "fig7_stacked_d100_epoch" => self.fig7_epoch(SllApprox::Dense, SllApprox::Dense),
+            "fig7_stacked_d100_epoch_s1factored" => {
+                self.fig7_epoch(SllApprox::Residual(1e-6), SllApprox::Dense)
+            }
+            "fig7_stacked_d100_epoch_s2rank1000" => {
+                self.fig7_epoch(SllApprox::Residual(1e-6), SllApprox::Rank(1000))
+            }
             "eigen_top10_8000" => self.eigen_top(false),
             "eigen_top10_8000_dsyevr" => self.eigen_top(true),
             "eigen_full_5000" => self.eigen_full(),

@@ -18,9 +18,11 @@ use crate::results::{repo_root, same_x, ResultRow};
 
 mod provenance;
 mod spread;
+mod variant;
 
 pub use provenance::{check_backends, Provenance};
 pub use spread::{seed_spread, SeriesSpread};
+pub use variant::{compare_to_seed_spread, VariantPoint, VariantReport, MIN_REPLICATES};
 
 /// The tolerance of one series.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq)]

@@ -4,6 +4,12 @@
 //! `.meta.toml` beside each CSV) and this machine's CPU. Exits 1 on any drift (a moved value, a
 //! point or series missing on either side, a series without a tolerance), 2 on unreadable input,
 //! an unknown tier, or another backend under a same-backend tier.
+//!
+//! `compare REF.csv VARIANT.csv --seed-spread`: a same-seed comparison instead. REF holds at least
+//! three replicates of a profile, VARIANT the same profile with one change (e.g. a truncated S_ll)
+//! and replicate 0's seeds; prints a Markdown table of every trained point's change against REF's
+//! seed standard deviation there, and exits 1 unless each moved by less than one sd and every
+//! deterministic point is unchanged (issue 18's rule for a truncation in a paper profile).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,7 +17,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Parser;
 use experiments::regression::{
-    check_backends, compare_results, Provenance, Tolerances, DEFAULT_TIER,
+    check_backends, compare_results, compare_to_seed_spread, Provenance, Tolerances, DEFAULT_TIER,
 };
 use experiments::results::{MachineInfo, ResultsFile};
 
@@ -30,6 +36,10 @@ struct Cli {
     /// (seed spread; across backends).
     #[arg(long, default_value = DEFAULT_TIER)]
     tier: String,
+    /// Judge NEW (a variant run with replicate 0's seeds) by REFERENCE's seed spread instead of
+    /// a tolerance tier.
+    #[arg(long)]
+    seed_spread: bool,
 }
 
 fn run(cli: &Cli) -> Result<bool> {
@@ -42,6 +52,15 @@ fn run(cli: &Cli) -> Result<bool> {
     }
     let reference = ResultsFile::open(&cli.reference)?;
     let new = ResultsFile::open(&cli.new)?;
+    if cli.seed_spread {
+        let report = compare_to_seed_spread(reference.rows(), new.rows())?;
+        println!(
+            "{} (variant) vs {} (seed spread):\n\n{report}",
+            cli.new.display(),
+            cli.reference.display()
+        );
+        return Ok(report.passed());
+    }
     let ref_from = Provenance::of(&cli.reference, reference.rows())?;
     let new_from = Provenance::of(&cli.new, new.rows())?;
     println!(

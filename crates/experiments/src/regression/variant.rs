@@ -152,7 +152,7 @@ impl fmt::Display for VariantReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "| series | x | reference (replicate 0) | variant (same seed) | change | seed sd (n) | \
+            "| series | x | reference (replicate 0) | variant (same seed) | relative change | seed sd (n) | \
              \\|change\\| / sd | within |"
         )?;
         writeln!(f, "|---|---|---|---|---|---|---|---|")?;
@@ -160,12 +160,12 @@ impl fmt::Display for VariantReport {
             let sd = p.spread.sd.unwrap_or(0.0);
             writeln!(
                 f,
-                "| {} | {} | {:.4e} | {:.4e} | {:+.2}% | {:.2e} ({}) | {:.2} | {} |",
+                "| {} | {} | {:.4e} | {:.4e} | {:+.1e} | {:.2e} ({}) | {:.3} | {} |",
                 p.series,
                 p.x,
                 p.reference,
                 p.variant,
-                100.0 * p.change() / p.reference,
+                p.change() / p.reference,
                 sd,
                 p.spread.n,
                 p.change_in_sd(),

@@ -300,7 +300,19 @@ fn part_s_ll(
         _ => part_matrix(parts, part).iter().map(|v| v * v).sum(),
     };
     let mean_s2 = sum_sq / (m as f64 * m as f64);
-    let low_rank = baselines::low_rank_from_eigen(&pairs, approx, mean_s2)?
+    let key = match part {
+        Part::S1 => "s1",
+        Part::S2 => "s2",
+        Part::Sum => "sum",
+    };
+    let low_rank = baselines::low_rank_from_eigen(&pairs, approx, mean_s2)
+        .with_context(|| {
+            format!(
+                "the S_ll of {} as `{key}_s_ll_approx = \"{approx}\"`: it has {nonzero} nonzero \
+                 eigenpairs (m = {m})",
+                part.name()
+            )
+        })?
         .context("a non-dense S_ll choice gave no factors")?;
     SllInput::from_low_rank(&low_rank).map(Some)
 }
@@ -496,6 +508,23 @@ mod tests {
                 );
             }
             assert!(*residual > 0.0 && *residual < 1.0, "{}", part.name());
+        }
+    }
+
+    #[test]
+    fn a_rank_beyond_the_parts_pairs_names_the_key_and_the_count() {
+        let m = 12;
+        let (eig, parts) = parts(m);
+        let p = profile(m, "dense", "rank:500", "dense");
+        let nonzero = eig.values.iter().filter(|&&l| l < 0.0).count();
+        let e = part_s_ll(&p, &eig, &parts, Part::S2).unwrap_err();
+        let msg = format!("{e:#}");
+        for needle in [
+            "s2_s_ll_approx = \"rank:500\"",
+            &format!("{nonzero} nonzero eigenpairs"),
+            "1..=",
+        ] {
+            assert!(msg.contains(needle), "no `{needle}` in: {msg}");
         }
     }
 }

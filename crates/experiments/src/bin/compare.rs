@@ -7,7 +7,7 @@
 //!
 //! `compare REF.csv VARIANT.csv --seed-spread`: a same-seed comparison instead. REF holds at least
 //! three replicates of a profile, VARIANT the same profile with one change (e.g. a truncated S_ll)
-//! and replicate 0's seeds; prints a Markdown table of every trained point's change against REF's
+//! and the same seeds per replicate; prints a Markdown table of every trained point's change against REF's
 //! seed standard deviation there, and exits 1 unless each moved by less than one sd and every
 //! deterministic point is unchanged (issue 18's rule for a truncation in a paper profile).
 
@@ -36,7 +36,7 @@ struct Cli {
     /// (seed spread; across backends).
     #[arg(long, default_value = DEFAULT_TIER)]
     tier: String,
-    /// Judge NEW (a variant run with replicate 0's seeds) by REFERENCE's seed spread instead of
+    /// Judge NEW (a variant run with REFERENCE's seeds, replicate by replicate) by REFERENCE's seed spread instead of
     /// a tolerance tier.
     #[arg(long)]
     seed_spread: bool,

@@ -2,7 +2,7 @@
 //! reference run, judged by the reference's seed spread (issue 18: a truncation may replace the
 //! exact objective in a paper profile only when every point moves by less than its seed spread).
 //!
-//! The variant's replicate-0 points must carry the same seeds as the reference's replicate 0, so
+//! Each variant point must carry the same seed as the reference's point of the same replicate, so
 //! that each difference is the variant's alone; the spread is the sample standard deviation of the
 //! reference's replicates at that point (at least [`MIN_REPLICATES`]).
 
@@ -22,7 +22,9 @@ pub struct VariantPoint {
     pub series: String,
     /// The x value.
     pub x: f64,
-    /// The reference's replicate-0 MSE (same seed as the variant).
+    /// The replicate (the same in both runs).
+    pub replicate: u32,
+    /// The reference's MSE of the same replicate (same seed as the variant).
     pub reference: f64,
     /// The variant's MSE.
     pub variant: f64,
@@ -55,7 +57,7 @@ impl VariantPoint {
 /// The variant's trained points beside the reference, and how many deterministic points agree.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VariantReport {
-    /// Every trained (seeded) point of the variant's replicate 0, in the variant's order.
+    /// Every trained (seeded) point of the variant, in the variant's order.
     pub points: Vec<VariantPoint>,
     /// Deterministic points (seed 0) of the variant equal to the reference bit for bit.
     pub deterministic_equal: usize,
@@ -70,13 +72,13 @@ impl VariantReport {
     }
 }
 
-/// Compares `variant`'s replicate 0 with `reference` (several replicates of the same profile
-/// apart from the variant's change), point by point.
+/// Compares every point of `variant` with the same replicate's point of `reference` (several
+/// replicates of the same profile apart from the variant's change).
 ///
 /// # Errors
-/// A variant point the reference lacks, a seed that differs from the reference's replicate 0 (not
-/// a same-seed comparison), fewer than [`MIN_REPLICATES`] reference replicates at a trained point,
-/// or a variant without points.
+/// A variant point the reference lacks, a seed that differs from the reference's (not a same-seed
+/// comparison), fewer than [`MIN_REPLICATES`] reference replicates at a trained point, or a
+/// variant without points.
 pub fn compare_to_seed_spread(
     reference: &[ResultRow],
     variant: &[ResultRow],
@@ -86,14 +88,15 @@ pub fn compare_to_seed_spread(
         deterministic_equal: 0,
         deterministic_differ: Vec::new(),
     };
-    for v in variant.iter().filter(|r| r.replicate == 0) {
+    for v in variant {
         let at: Vec<&ResultRow> = reference
             .iter()
             .filter(|r| r.figure == v.figure && r.series == v.series && same_x(r.x, v.x))
             .collect();
-        let Some(r0) = at.iter().find(|r| r.replicate == 0) else {
+        let Some(r0) = at.iter().find(|r| r.replicate == v.replicate) else {
             bail!(
-                "the reference has no replicate-0 point {} {} = {}",
+                "the reference has no replicate-{} point {} {} = {}",
+                v.replicate,
                 v.series,
                 v.x_name,
                 v.x
@@ -101,11 +104,12 @@ pub fn compare_to_seed_spread(
         };
         if r0.seed != v.seed {
             bail!(
-                "{} {} = {}: seed {} in the variant, {} in the reference's replicate 0 (not a \
+                "{} {} = {} (replicate {}): seed {} in the variant, {} in the reference (not a \
                  same-seed comparison)",
                 v.series,
                 v.x_name,
                 v.x,
+                v.replicate,
                 v.seed,
                 r0.seed
             );
@@ -134,6 +138,7 @@ pub fn compare_to_seed_spread(
         report.points.push(VariantPoint {
             series: v.series.clone(),
             x: v.x,
+            replicate: v.replicate,
             reference: r0.mse,
             variant: v.mse,
             spread,
@@ -142,7 +147,7 @@ pub fn compare_to_seed_spread(
     if report.points.is_empty()
         && report.deterministic_equal + report.deterministic_differ.len() == 0
     {
-        bail!("the variant has no replicate-0 points");
+        bail!("the variant has no points");
     }
     Ok(report)
 }
@@ -152,17 +157,18 @@ impl fmt::Display for VariantReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "| series | x | reference (replicate 0) | variant (same seed) | relative change | seed sd (n) | \
-             \\|change\\| / sd | within |"
+            "| series | x | replicate | reference | variant (same seed) | relative change | seed sd \
+             (n) | \\|change\\| / sd | within |"
         )?;
-        writeln!(f, "|---|---|---|---|---|---|---|---|")?;
+        writeln!(f, "|---|---|---|---|---|---|---|---|---|")?;
         for p in &self.points {
             let sd = p.spread.sd.unwrap_or(0.0);
             writeln!(
                 f,
-                "| {} | {} | {:.4e} | {:.4e} | {:+.1e} | {:.2e} ({}) | {:.3} | {} |",
+                "| {} | {} | {} | {:.4e} | {:.4e} | {:+.1e} | {:.2e} ({}) | {:.3} | {} |",
                 p.series,
                 p.x,
+                p.replicate,
                 p.reference,
                 p.variant,
                 p.change() / p.reference,
@@ -230,6 +236,16 @@ mod tests {
     }
 
     #[test]
+    fn each_replicate_is_compared_with_its_own_seed() {
+        let rep1 = [row("simec", 2.0, 1.12, 12, 1)];
+        let report = compare_to_seed_spread(&reference(), &rep1).unwrap();
+        assert!((report.points[0].change() - 0.02).abs() < 1e-12);
+        assert_eq!(report.points[0].replicate, 1);
+        let wrong_seed = [row("simec", 2.0, 1.12, 11, 1)];
+        assert!(compare_to_seed_spread(&reference(), &wrong_seed).is_err());
+    }
+
+    #[test]
     fn a_moved_deterministic_point_fails() {
         let moved = [row("eig", 2.0, 0.5000001, 0, 0)];
         let report = compare_to_seed_spread(&reference(), &moved).unwrap();
@@ -245,6 +261,8 @@ mod tests {
         let missing = [row("simec", 5.0, 1.0, 11, 0)];
         let e = compare_to_seed_spread(&reference(), &missing).unwrap_err();
         assert!(e.to_string().contains("no replicate-0 point simec"), "{e}");
+        let e = compare_to_seed_spread(&reference(), &[row("simec", 2.0, 1.1, 12, 3)]).unwrap_err();
+        assert!(e.to_string().contains("no replicate-3 point simec"), "{e}");
         let e = compare_to_seed_spread(&reference()[..3], &[row("simec", 2.0, 1.0, 11, 0)])
             .unwrap_err();
         assert!(e.to_string().contains("2 reference replicate(s)"), "{e}");

@@ -239,3 +239,39 @@ fn check_alpha(alpha: f64) -> Result<(), BaselineError> {
         Err(BaselineError::InvalidAlpha(alpha))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn check_carries_every_setting_to_the_valid_params() {
+        let v = RidgeParams::new()
+            .alpha(0.25)
+            .fit_intercept(false)
+            .check()
+            .unwrap();
+        assert_eq!((v.alpha(), v.fit_intercept()), (0.25, false));
+        let v = RidgeParams::new().alpha(4.0).check().unwrap();
+        assert_eq!((v.alpha(), v.fit_intercept()), (4.0, true));
+
+        // Every setter off its default, so that a setter or getter that loses its value fails.
+        let v = RidgeCvParams::new()
+            .alphas(vec![0.5, 3.0])
+            .folds(2)
+            .fit_intercept(false)
+            .solver(RidgeCvSolver::Cholesky)
+            .scoring(RidgeCvScoring::Modern)
+            .check()
+            .unwrap();
+        assert_eq!(v.alphas(), &[0.5, 3.0]);
+        assert_eq!(v.folds(), 2, "two folds is the smallest valid choice");
+        assert!(!v.fit_intercept());
+        assert_eq!(v.solver(), RidgeCvSolver::Cholesky);
+        assert_eq!(v.scoring(), RidgeCvScoring::Modern);
+        let defaults = RidgeCvParams::new().check().unwrap();
+        assert!(defaults.fit_intercept());
+        assert_eq!(defaults.alphas(), PAPER_ALPHA_GRID);
+        assert!(RidgeCvParams::new().folds(1).check().is_err());
+    }
+}

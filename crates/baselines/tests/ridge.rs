@@ -403,3 +403,16 @@ fn ridge_parameter_and_input_errors() {
         Err(BaselineError::ShapeMismatch { .. })
     ));
 }
+
+/// The boundaries of the fold and score checks: two folds, `n / 2` folds and two rows are valid.
+#[test]
+fn the_smallest_valid_folds_and_rows_are_accepted() {
+    assert_eq!(kfold_ranges(4, 2).unwrap(), vec![0..2, 2..4]);
+    assert_eq!(kfold_ranges(6, 3).unwrap(), vec![0..2, 2..4, 4..6]);
+    assert!(kfold_ranges(6, 4).is_err());
+    assert!(kfold_ranges(6, 1).is_err());
+    let y = DMatrix::from_row_slice(2, 1, &[1.0, 3.0]);
+    let pred = DMatrix::from_row_slice(2, 1, &[1.5, 2.5]);
+    // 1 - (0.25 + 0.25) / (1 + 1)
+    assert_eq!(r2_score(&y, &pred).unwrap(), 0.75);
+}

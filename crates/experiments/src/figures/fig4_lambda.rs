@@ -84,7 +84,9 @@ impl Figure for Fig4LambdaProfile {
     const ABOUT: &'static str = "Figure 4 (left): RBF kernel on MNIST, SimEc MSE vs the strength lambda of the S_ll regularizer (paper section 4.2).";
     /// 1: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
     /// summation order; issue 18).
-    const NUMERICS_REVISION: u32 = 1;
+    /// 2: the host's W S is one sequential FMA chain per entry (its own SIMD kernel instead of
+    /// gemm's blocked sums; issue 18).
+    const NUMERICS_REVISION: u32 = 2;
     type Setup = LambdaSetup;
     /// The point's checked hyperparameters (`s_ll_reg` = its lambda).
     type Key = simec::SimecValidParams;

@@ -119,7 +119,9 @@ impl Figure for Fig4MissingProfile {
     /// summation order; issue 18).
     /// 3: the masked S_ll term is computed on the host in one pass over S_ll on the CPU backend
     /// (same objective, float summation order; issue 18).
-    const NUMERICS_REVISION: u32 = 3;
+    /// 4: the host's W S is one sequential FMA chain per entry (its own SIMD kernel instead of
+    /// gemm's blocked sums; issue 18).
+    const NUMERICS_REVISION: u32 = 4;
     type Setup = MissingSetup;
     type Key = MissingTask;
 

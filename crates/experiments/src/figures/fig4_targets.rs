@@ -70,7 +70,9 @@ impl Figure for Fig4TargetsProfile {
     const ABOUT: &'static str = "Figure 4 (middle): RBF kernel on MNIST, SimEc and kPCA MSE vs the number of targets n (paper section 4.2).";
     /// 1: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
     /// summation order; issue 18).
-    const NUMERICS_REVISION: u32 = 1;
+    /// 2: the host's W S is one sequential FMA chain per entry (its own SIMD kernel instead of
+    /// gemm's blocked sums; issue 18).
+    const NUMERICS_REVISION: u32 = 2;
     type Setup = RbfSetup;
     type Key = TargetsTask;
 

@@ -103,7 +103,9 @@ impl Figure for Fig5Profile {
     const ABOUT: &'static str = "Figure 5: 2-dim embeddings of MNIST 0/7 under the non-metric Simpson similarity (eigenvectors of the largest and most negative eigenvalues, a SimEc on S1 + S2; paper section 4.3).";
     /// 1: the dense S_ll closed form computes W S on the host for embedding_dim <= 32 (float
     /// summation order; issue 18).
-    const NUMERICS_REVISION: u32 = 1;
+    /// 2: the host's W S is one sequential FMA chain per entry (its own SIMD kernel instead of
+    /// gemm's blocked sums; issue 18).
+    const NUMERICS_REVISION: u32 = 2;
     const HAS_PAPER_NUMBERS: bool = false;
     const DRAW_NEEDS_SETUP: bool = true;
     type Setup = Fig5Setup;

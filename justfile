@@ -171,6 +171,10 @@ slurm FIGURE N *ARGS:
 test-slurm *ARGS: setup
     ./scripts/slurm/test-cluster.sh {{ARGS}}
 
+# Time `all-figures` (paper profiles, one seed) end to end in a fresh clone at DIR: `just time-all-figures /tmp/allfig` writes DIR/timing.csv (README "All figures").
+time-all-figures DIR: build
+    ./scripts/time-all-figures.sh {{DIR}}
+
 # Every figure (3 to 7) in turn: `just all-figures` (paper profiles, hours on 2 cores; resumes),
 # `just all-figures quick`; then the replication report.
 all-figures *ARGS: build

@@ -359,3 +359,45 @@ fn upload_factors(f: &SllFactors, device: &Device) -> SllSlice {
         mean_s2: f.mean_s2(),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(slice: SllSlice) -> &'static str {
+        match slice {
+            SllSlice::Closed { .. } => "closed",
+            SllSlice::Streamed { .. } => "streamed",
+            SllSlice::Masked { .. } => "masked",
+            SllSlice::HostMasked(_) => "host-masked",
+            SllSlice::Factored(_) => "factored",
+        }
+    }
+
+    /// A dense slice takes the masked form exactly when an entry is missing (NaN), on the host
+    /// when the backend's memory is the host's; a complete one keeps the closed form (the masked
+    /// form would give the same numbers up to rounding, only slower).
+    #[test]
+    fn a_slice_is_masked_exactly_when_an_entry_is_missing() {
+        let device = Device::flex();
+        let full = Matrix::new(2, 2, vec![1.0, 0.5, 0.5, 1.0]).unwrap();
+        let gap = Matrix::new(2, 2, vec![1.0, f32::NAN, 0.5, 1.0]).unwrap();
+        for host in [false, true] {
+            for streamed in [false, true] {
+                let complete = form(upload_slice(&full, host, streamed, &device));
+                let missing = form(upload_slice(&gap, host, streamed, &device));
+                let case = format!("host {host}, streamed {streamed}");
+                assert_eq!(
+                    complete,
+                    if streamed { "streamed" } else { "closed" },
+                    "{case}"
+                );
+                assert_eq!(
+                    missing,
+                    if host { "host-masked" } else { "masked" },
+                    "{case}"
+                );
+            }
+        }
+    }
+}

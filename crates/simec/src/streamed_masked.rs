@@ -162,7 +162,7 @@ fn to_f_row(g: &mut [f32], p: &[f32], q: &[f32]) -> f64 {
 mod tests {
     use super::*;
     use crate::data::TargetMask;
-    use crate::regularizers::s_ll_elementwise;
+    use crate::regularizers::{s_ll_elementwise, s_ll_masked_streamed};
     use crate::tests::{assert_close, random, value_and_grad};
     use burn::prelude::*;
     use rand::rngs::StdRng;
@@ -210,12 +210,20 @@ mod tests {
                 };
                 s_ll_elementwise(w, s, Some(&m))
             });
-            let (v, g) = MaskedSll::new(&s, n).value_and_grad(&w, d);
+            let host = MaskedSll::new(&s, n);
+            let (v, g) = host.value_and_grad(&w, d);
             assert!(
                 (v - v_t).abs() <= 1e-5 * v_t.abs(),
                 "d {d} n {n}: {v} vs {v_t}"
             );
             assert_close(&g, &g_t, 1e-5, "gradient");
+            // The same through the autodiff graph, as training sees it (the injected gradient).
+            let (v_a, g_a) = value_and_grad(&w, d, n, |w| s_ll_masked_streamed(w, &host).unwrap());
+            assert!(
+                (v_a - v_t).abs() <= 1e-5 * v_t.abs(),
+                "autodiff d {d} n {n}: {v_a} vs {v_t}"
+            );
+            assert_close(&g_a, &g_t, 1e-5, "autodiff gradient");
         }
     }
 

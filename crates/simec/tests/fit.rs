@@ -244,6 +244,8 @@ fn shapes_that_disagree_are_typed_errors() {
             n_targets: 4
         }
     ));
+    // As many embedding dimensions as targets is the largest valid size.
+    assert!(b.fit(SimecParams::new(4), &b.x, &b.t, None).is_ok());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdaptiveMomentumState, LearningRate, ModuleOptimizer, Optimizer};
 use burn::prelude::*;
+use burn::tensor::DType;
 
 use crate::hyperparams::{LrSchedule, OptimizerKind, Plateau};
 
@@ -53,6 +54,27 @@ impl Optimizer for Adamax {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
+        if tensor.device() == Device::flex() && tensor.dtype() == DType::F32 {
+            self.step_host(lr, (tensor, grad, state))
+        } else {
+            self.step_tensor(lr, (tensor, grad, state))
+        }
+    }
+
+    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
+        state.to_device(device)
+    }
+}
+
+/// A parameter, its gradient and its Adamax state before a step.
+type StepInput<const D: usize> = (Tensor<D>, Tensor<D>, Option<AdaptiveMomentumState<D>>);
+/// The parameter and its Adamax state after a step.
+type StepOutput<const D: usize> = (Tensor<D>, Option<AdaptiveMomentumState<D>>);
+
+impl Adamax {
+    /// [`Optimizer::step`] in tensor operations (any backend).
+    fn step_tensor<const D: usize>(&self, lr: LearningRate, step: StepInput<D>) -> StepOutput<D> {
+        let (tensor, grad, state) = step;
         let grad = if self.weight_decay > 0.0 {
             // The order of burn's `WeightDecay::transform`, so Adam and Adamax decay alike.
             tensor.clone().mul_scalar(self.weight_decay).add(grad)
@@ -78,8 +100,54 @@ impl Optimizer for Adamax {
         (tensor - delta, Some(AdaptiveMomentumState::new(time, m, u)))
     }
 
-    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
-        state.to_device(device)
+    /// [`Optimizer::step`] on the CPU (flex) backend, whose tensors live in host memory: one pass
+    /// over the parameter, its gradient and both moments instead of a dozen elementwise tensor
+    /// operations. Every entry goes through the same f32 operations in the same order as the
+    /// tensor form (no fused multiply-add), so the results are identical bit for bit.
+    fn step_host<const D: usize>(&self, lr: LearningRate, step: StepInput<D>) -> StepOutput<D> {
+        let (tensor, grad, state) = step;
+        let device = tensor.device();
+        let (b1, b2, eps, wd) = (self.beta_1, self.beta_2, self.epsilon, self.weight_decay);
+        let one_minus_b1 = 1.0 - b1;
+        let mut p = tensor.into_data();
+        let g = grad.into_data();
+        let first = state.is_none();
+        let (time, mut m, mut u) = match state {
+            Some(s) => (s.time + 1, s.moment_1.into_data(), s.moment_2.into_data()),
+            // Overwritten below: m = (1 - beta_1) g, u = |g| (their products with 0 skipped).
+            None => (1, g.clone(), g.clone()),
+        };
+        // As `mul_scalar` converts its f64 scalar for an f32 tensor.
+        let step_size = (lr / (1.0 - (b1 as f64).powi(time as i32))) as f32;
+        let slices = (
+            p.as_mut_slice::<f32>(),
+            g.as_slice::<f32>(),
+            m.as_mut_slice::<f32>(),
+            u.as_mut_slice::<f32>(),
+        );
+        let (Ok(p_s), Ok(g_s), Ok(m_s), Ok(u_s)) = slices else {
+            unreachable!("f32 tensors of the CPU backend read as f32 host slices")
+        };
+        for (((p, &g), m), u) in p_s.iter_mut().zip(g_s).zip(m_s).zip(u_s) {
+            // The tensor form's `tensor * weight_decay + grad`.
+            let g = if wd > 0.0 { *p * wd + g } else { g };
+            if first {
+                *m = g * one_minus_b1;
+                *u = g.abs();
+            } else {
+                *m = *m * b1 + g * one_minus_b1;
+                // `max_pair`: the second operand where the first is lower.
+                let (decayed, abs) = (*u * b2, g.abs());
+                *u = if decayed < abs { abs } else { decayed };
+            }
+            *p -= *m / (*u + eps) * step_size;
+        }
+        let state = AdaptiveMomentumState::new(
+            time,
+            Tensor::from_data(m, &device),
+            Tensor::from_data(u, &device),
+        );
+        (Tensor::from_data(p, &device), Some(state))
     }
 }
 
@@ -223,6 +291,66 @@ mod tests {
                 (plain[1] - decayed[1]).abs() > 1e-3,
                 "{kind}: {plain:?} {decayed:?}"
             );
+        }
+    }
+
+    /// The host step of Adamax equals the tensor form bit for bit, step after step, with and
+    /// without weight decay (gradients of mixed sign and size, some exactly 0, so that both
+    /// branches of the infinity norm's maximum are taken).
+    #[test]
+    fn adamax_on_the_host_equals_the_tensor_form_bit_for_bit() {
+        let dev = Device::flex();
+        let n = 1000;
+        let values = |seed: u32, scale: f32| -> Tensor<2> {
+            let v: Vec<f32> = (0..n as u32)
+                .map(|i| {
+                    let x = (i.wrapping_mul(2_654_435_761) ^ seed.wrapping_mul(40_503)) % 2001;
+                    if x.is_multiple_of(7) {
+                        0.0
+                    } else {
+                        (x as f32 - 1000.0) / 1000.0 * scale
+                    }
+                })
+                .collect();
+            Tensor::from_data(TensorData::new(v, [n / 10, 10]), &dev)
+        };
+        let bits = |t: &Tensor<2>| -> Vec<u32> {
+            let v = t.clone().into_data().try_to_vec::<f32>().unwrap();
+            v.into_iter().map(f32::to_bits).collect()
+        };
+        for wd in [0.0f32, 0.1] {
+            let opt = Adamax {
+                weight_decay: wd,
+                ..Adamax::default()
+            };
+            let (mut p_host, mut p_tensor) = (values(1, 1.0), values(1, 1.0));
+            let (mut s_host, mut s_tensor) = (None, None);
+            for step in 0..6u32 {
+                let scale = [1.0, 1e-3, 5.0][step as usize % 3];
+                let g = values(step + 2, scale);
+                let lr = 0.002 * f64::from(step + 1);
+                (p_host, s_host) = opt.step_host(lr, (p_host, g.clone(), s_host));
+                (p_tensor, s_tensor) = opt.step_tensor(lr, (p_tensor, g, s_tensor));
+                assert_eq!(
+                    bits(&p_host),
+                    bits(&p_tensor),
+                    "wd {wd}, step {step}: parameter"
+                );
+                let (h, t) = (s_host.clone().unwrap(), s_tensor.clone().unwrap());
+                assert_eq!(h.time, t.time);
+                assert_eq!(
+                    bits(&h.moment_1),
+                    bits(&t.moment_1),
+                    "wd {wd}, step {step}: m"
+                );
+                assert_eq!(
+                    bits(&h.moment_2),
+                    bits(&t.moment_2),
+                    "wd {wd}, step {step}: u"
+                );
+            }
+            // The steps moved the parameter (so equality above is not that of two no-ops).
+            assert_ne!(bits(&p_host), bits(&values(1, 1.0)));
         }
     }
 

@@ -286,14 +286,12 @@ fn validate_holdout(
         return Err(shape("target columns", v.targets.cols(), n_outputs));
     }
     scan(v.x, "validation X", false, false)?;
-    if v.targets.rows() > 0 {
-        scan(
-            v.targets,
-            "validation targets",
-            true,
-            params.allow_missing(),
-        )?;
-    }
+    scan(
+        v.targets,
+        "validation targets",
+        true,
+        params.allow_missing(),
+    )?;
     Ok(())
 }
 

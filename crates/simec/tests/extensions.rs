@@ -416,6 +416,107 @@ fn validation_mse_is_reported_without_changing_the_fit() {
         ),
         Err(SimecError::ValidationShape { .. })
     ));
+    // Validation targets are scanned like the training targets: infinite is an error, and so
+    // is missing (NaN) unless allow_missing.
+    let mut t_inf = tv.clone().into_data();
+    t_inf[5] = f32::INFINITY;
+    let t_inf = Matrix::new(7, n, t_inf).unwrap();
+    let strict = SimecParams::new(3)
+        .hidden_layers(vec![HiddenLayer::new(6, Activation::Tanh)])
+        .epochs(4)
+        .batch_size(8)
+        .check()
+        .unwrap();
+    // tv holds a NaN: fine with allow_missing (above), refused without.
+    for (params, targets, want) in [
+        (&p, &t_inf, "NonFinite"),
+        (&strict, &tv, "MissingNotAllowed"),
+    ] {
+        let got = params
+            .fit_with_validation(
+                &x,
+                &t,
+                None,
+                ValidationSet::new(&xv, targets),
+                &dev,
+                &mut |_| {},
+            )
+            .err();
+        let name = match got {
+            Some(SimecError::NonFinite { .. }) => "NonFinite",
+            Some(SimecError::MissingNotAllowed { .. }) => "MissingNotAllowed",
+            _ => "something else",
+        };
+        assert_eq!(name, want, "{got:?}");
+    }
+}
+
+/// An epoch's reported losses are its batch losses weighted by batch size (10 rows in batches
+/// of 4, 4 and 2), the data term's mean kept apart once a penalty is on: at a learning rate so
+/// small that the weights do not move, the data term's mean is the MSE of the final model's
+/// predictions over all rows, and the loss adds the (positive) penalty.
+#[test]
+fn epoch_losses_are_batch_size_weighted_means() {
+    let dev = Device::flex();
+    let mut rng = StdRng::seed_from_u64(12);
+    let (m, dim, n) = (10, 5, 6);
+    let x = random_matrix(&mut rng, m, dim);
+    let t = random_matrix(&mut rng, m, n);
+    let p = SimecParams::new(2)
+        .hidden_layers(vec![HiddenLayer::new(4, Activation::Tanh)])
+        .epochs(1)
+        .batch_size(4)
+        .learning_rate(1e-12)
+        .l2_reg(0.5)
+        .check()
+        .unwrap();
+    let mut reports = Vec::new();
+    let simec = p
+        .fit_with_callback(&x, &t, None, &dev, &mut |r| reports.push(r))
+        .unwrap();
+    let want = mse(&simec.predict(&x).unwrap(), &t);
+    let r = &reports[0];
+    assert!(
+        (r.data_loss - want).abs() < 1e-5 * want,
+        "{} vs {want}",
+        r.data_loss
+    );
+    assert!(r.loss > r.data_loss * 1.01, "{} vs {}", r.loss, r.data_loss);
+}
+
+/// A validation set without any present target is refused; an empty one (no rows) is allowed
+/// and has no validation MSE (not NaN).
+#[test]
+fn a_validation_set_without_targets_has_no_mse() {
+    let dev = Device::flex();
+    let mut rng = StdRng::seed_from_u64(13);
+    let (m, dim, n) = (12, 4, 5);
+    let x = random_matrix(&mut rng, m, dim);
+    let t = random_matrix(&mut rng, m, n);
+    let xv = random_matrix(&mut rng, 3, dim);
+    let tv = Matrix::new(3, n, vec![f32::NAN; 3 * n]).unwrap();
+    let p = SimecParams::new(2)
+        .epochs(2)
+        .batch_size(4)
+        .allow_missing(true)
+        .check()
+        .unwrap();
+    let all_missing = ValidationSet::new(&xv, &tv);
+    assert!(matches!(
+        p.fit_with_validation(&x, &t, None, all_missing, &dev, &mut |_| {}),
+        Err(SimecError::AllMissing { .. })
+    ));
+    let (x0, t0) = (
+        Matrix::new(0, dim, vec![]).unwrap(),
+        Matrix::new(0, n, vec![]).unwrap(),
+    );
+    let mut reports = Vec::new();
+    p.fit_with_validation(&x, &t, None, ValidationSet::new(&x0, &t0), &dev, &mut |r| {
+        reports.push(r)
+    })
+    .unwrap();
+    assert_eq!(reports.len(), 2);
+    assert!(reports.iter().all(|r| r.val_mse.is_none()), "{reports:?}");
 }
 
 #[test]

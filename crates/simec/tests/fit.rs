@@ -304,6 +304,18 @@ fn s_ll_missing_misshapen_or_miscounted_is_refused() {
             n: 4
         }
     ));
+    // One side right is not enough: n rows but n + 1 columns, and the other way round.
+    let n = BadInput::N;
+    for (rows, cols) in [(n, n + 1), (n + 1, n)] {
+        let s_rect = random_matrix(&mut b.rng, rows, cols);
+        assert!(
+            matches!(
+                err(b.fit(reg(), &b.x, &b.t, Some(SllTarget::single(&s_rect)))),
+                SimecError::SllShape { rows: r, cols: c, .. } if r == rows && c == cols
+            ),
+            "{rows} x {cols}"
+        );
+    }
     assert!(matches!(
         err(b.fit(reg(), &b.x, &b.t, Some(SllTarget::slices(vec![&b.s, &b.s])))),
         SimecError::SllSliceCount {

@@ -523,4 +523,12 @@ mod tests {
             }
         }
     }
+
+    /// No rows of W (d = 0) or an empty S (n = 0): an empty product, not a zero-sized chunk.
+    #[test]
+    fn empty_operands_give_an_empty_product() {
+        let s = symmetric(&mut StdRng::seed_from_u64(1), 5);
+        assert!(w_times_symmetric(&[], &s, 0, 5).is_empty());
+        assert!(w_times_symmetric(&[], &[], 3, 0).is_empty());
+    }
 }

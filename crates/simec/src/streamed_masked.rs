@@ -249,4 +249,27 @@ mod tests {
         let (v, _) = MaskedSll::new(&s, n).value_and_grad(&w, d);
         assert!((v - 1.0 / n as f64).abs() < 1e-5, "{v}");
     }
+
+    /// With no rows of W (d = 0), `W^T W = 0`: the value is the mean over rows of each row's
+    /// masked mean of `S^2`, and the gradient is empty.
+    #[test]
+    fn an_empty_w_leaves_the_masked_mean_of_s_squared() {
+        let n = 6;
+        let s = masked_s(&mut StdRng::seed_from_u64(3), n, 0.4);
+        let want = s
+            .chunks_exact(n)
+            .map(|row| {
+                let present: Vec<f64> = row
+                    .iter()
+                    .filter(|v| !v.is_nan())
+                    .map(|&v| v as f64)
+                    .collect();
+                present.iter().map(|v| v * v).sum::<f64>() / (present.len().max(1) as f64)
+            })
+            .sum::<f64>()
+            / n as f64;
+        let (v, g) = MaskedSll::new(&s, n).value_and_grad(&[], 0);
+        assert!(g.is_empty());
+        assert!((v - want).abs() <= 1e-6 * want, "{v} vs {want}");
+    }
 }

@@ -223,5 +223,21 @@ mod tests {
         assert_eq!(l.as_slice(), [2.0, 0.0, 0.0]);
         let bad = clean_psd_eigenvalues(DVector::from_vec(vec![2.0, -1e-3]));
         assert!(matches!(bad, Err(BaselineError::NotPsd { .. })), "{bad:?}");
+        // Both ratios scale with the largest eigenvalue: next to 1e4, -1e-3 and 1e-9 are
+        // negligible.
+        let large = clean_psd_eigenvalues(DVector::from_vec(vec![1e4, 1e-9, -1e-3])).unwrap();
+        assert_eq!(large.as_slice(), [1e4, 0.0, 0.0]);
+        // Both bounds must be exceeded: -1e-11 is beyond 1e-5 of 1e-8 but above -1e-10.
+        let tiny = clean_psd_eigenvalues(DVector::from_vec(vec![1e-8, -1e-11])).unwrap();
+        assert_eq!(tiny.as_slice(), [1e-8, 0.0]);
+    }
+
+    /// The largest-magnitude entry of each column becomes positive; on a tie the first one
+    /// decides (NumPy's argmax in scikit-learn's `svd_flip`).
+    #[test]
+    fn signs_follow_the_first_largest_entry() {
+        let mut v = DMatrix::from_column_slice(3, 2, &[0.5, -0.5, 0.1, -0.5, 0.5, 0.1]);
+        flip_signs(&mut v);
+        assert_eq!(v.as_slice(), [0.5, -0.5, 0.1, 0.5, -0.5, -0.1]);
     }
 }

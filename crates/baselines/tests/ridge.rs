@@ -126,6 +126,27 @@ fn ridge_matches_a_hand_solved_two_feature_example() {
     assert_eq!(model.intercept[0], 0.0);
 }
 
+/// Two identical features and an alpha far below the rounding of `X^T X` (= [[14, 14], [14, 14]]):
+/// Cholesky breaks down, and the eigendecomposition fallback gives the minimum-norm solution,
+/// the weight shared equally (w = (1, 1) for y = 2 x).
+#[test]
+fn a_singular_system_falls_back_to_the_minimum_norm_solution() {
+    let x = DMatrix::from_column_slice(3, 2, &[1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
+    let y = DMatrix::from_column_slice(3, 1, &[2.0, 4.0, 6.0]);
+    let model = fit_ridge(
+        RidgeParams::new().alpha(1e-300).fit_intercept(false),
+        &x,
+        &y,
+    );
+    for w in model.coef.iter() {
+        assert!((w - 1.0).abs() < 1e-12, "{}", model.coef);
+    }
+    let pred = model.predict(&x).unwrap();
+    for (p, t) in pred.iter().zip(y.iter()) {
+        assert!((p - t).abs() < 1e-12, "{pred}");
+    }
+}
+
 #[test]
 fn ridge_fit_matches_sklearn() {
     let (x, y) = synthetic();

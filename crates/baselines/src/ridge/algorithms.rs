@@ -387,13 +387,16 @@ fn solve_ridge(
             info,
         });
     }
-    // Not numerically positive definite: W = Q diag(1/(l + alpha)) Q^T rhs (pseudo-inverse on
-    // non-positive shifted eigenvalues).
+    // Not numerically positive definite: W = Q diag(1/(l + alpha)) Q^T rhs, the pseudo-inverse
+    // (as numpy's pinv): shifted eigenvalues at or below G's rounding level (d eps max|l|) count
+    // as 0, since 1 / (rounding noise) would blow up the noise in Q^T rhs.
     let eig = eigen_full_unchecked(g.clone())?;
+    let scale = eig.values.iter().fold(0.0f64, |m, l| m.max(l.abs()));
+    let cutoff = f64::EPSILON * d as f64 * scale;
     let mut r = gemm(true, &eig.vectors, false, rhs)?;
     for (i, &l) in eig.values.iter().enumerate() {
         let den = l + alpha;
-        let inv = if den > 0.0 { 1.0 / den } else { 0.0 };
+        let inv = if den > cutoff { 1.0 / den } else { 0.0 };
         r.row_mut(i).scale_mut(inv);
     }
     gemm(false, &eig.vectors, false, &r)
